@@ -1,0 +1,346 @@
+"""Ingestion: validated, idempotent, atomic per file, with a quarantine for what is refused.
+
+For each chunk of a file, one DuckDB statement validates the records, drops those whose id is already
+stored or repeated earlier in the file, and inserts the rest. Only when fewer rows went in than the
+chunk held does a second query classify the remainder as rejected, duplicate or conflict (clean files,
+the common case, never pay for it). The whole file runs in one transaction: an error or a ``kill -9``
+leaves the store as it was before the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from agenthone.records import RecordKind
+from agenthone.store._readers import (
+    Chunk,
+    FileRejected,
+    Format,
+    Unreadable,
+    detect_format,
+    open_reader,
+    record_text,
+)
+from agenthone.store._schema import record_columns
+from agenthone.store._validate import columnar_source, json_source, validation_sql
+
+__all__ = ["FileReport", "IngestReport", "ProgressCallback", "ingest_chunks", "ingest_file"]
+
+ProgressCallback = Callable[[int, int], None]
+"""Called with (done, total) in the reader's unit as a file is read."""
+
+_EXAMPLES_KEPT = 5
+_CHUNK_VAR = "_hone_chunk"
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file."""
+
+    path: str
+    kind: str
+    format: str | None = None
+    accepted: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: int = 0
+    error: str | None = None
+    unreadable: bool = False
+    seconds: float = 0.0
+    ingest_id: int | None = None
+    examples: list[str] = field(default_factory=list)
+    """A few ``file:line: reason`` lines, for the terminal."""
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def records(self) -> int:
+        return self.accepted + self.duplicate + self.conflict + self.rejected
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "format": self.format,
+            "accepted": self.accepted,
+            "duplicate": self.duplicate,
+            "conflict": self.conflict,
+            "rejected": self.rejected,
+            "error": self.error,
+            "unreadable": self.unreadable,
+            "seconds": round(self.seconds, 3),
+            "ingest_id": self.ingest_id,
+            "examples": self.examples,
+        }
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingestion call over one or more files."""
+
+    files: list[FileReport]
+    quarantine: Path
+
+    def _sum(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.files)
+
+    @property
+    def accepted(self) -> int:
+        return self._sum("accepted")
+
+    @property
+    def duplicate(self) -> int:
+        return self._sum("duplicate")
+
+    @property
+    def conflict(self) -> int:
+        return self._sum("conflict")
+
+    @property
+    def rejected(self) -> int:
+        return self._sum("rejected")
+
+    @property
+    def unreadable(self) -> list[FileReport]:
+        return [f for f in self.files if f.unreadable]
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 on success, 2 when a path was unreadable, 1 under ``strict`` when anything was refused."""
+        if self.unreadable:
+            return 2
+        if strict and (self.rejected or self.conflict or any(f.error for f in self.files)):
+            return 1
+        return 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicate": self.duplicate,
+            "conflict": self.conflict,
+            "rejected": self.rejected,
+            "quarantine": str(self.quarantine),
+            "files": [f.as_dict() for f in self.files],
+        }
+
+
+class _Quarantine:
+    """Rejected records of one file, staged in a temp file and published only after the commit."""
+
+    def __init__(self, target: Path, source: str, kind: RecordKind) -> None:
+        self.target = target
+        self.source = source
+        self.kind = kind
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".quarantine-", suffix=".partial", dir=target.parent)
+        self.tmp = Path(name)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+        self.count = 0
+
+    def add(self, line: int, reason: str, record: str, ingest_id: int | None) -> None:
+        entry = {
+            "source": self.source,
+            "line": line,
+            "kind": self.kind.name,
+            "reason": reason,
+            "record": record[:2000],
+            "ingest_id": ingest_id,
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self.fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def publish(self) -> None:
+        self.fh.close()
+        if self.count:
+            with self.tmp.open("rb") as src, self.target.open("ab") as dst:
+                while block := src.read(1 << 20):
+                    dst.write(block)
+        self.tmp.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _json_reason(text: str) -> str:
+    """A precise reason for a line DuckDB could not parse."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    return "invalid JSON"
+
+
+def _source_sql(kind: RecordKind, chunk: Chunk) -> str:
+    if chunk.layout == "json":
+        return json_source(kind, _CHUNK_VAR)
+    return columnar_source(kind, _CHUNK_VAR, chunk.table.schema)
+
+
+def insert_sql(kind: RecordKind, source: str, ingest_id: int) -> str:
+    cols = [name for name, _ in record_columns(kind)]
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    select = ", ".join(f'ok."{c}"' for c in cols if c not in ("ingest_id", "source_line"))
+    return f"""INSERT INTO {kind.table} ({quoted})
+WITH v AS MATERIALIZED ({validation_sql(kind, source)}),
+ok AS (SELECT * FROM v WHERE reason IS NULL),
+firsts AS (SELECT id, min(line_no) AS line_no FROM ok GROUP BY id),
+ex AS (SELECT t.id FROM {kind.table} t SEMI JOIN ok ON t.id = ok.id)
+SELECT {select}, {int(ingest_id)}, ok.line_no FROM ok
+SEMI JOIN firsts ON ok.id = firsts.id AND ok.line_no = firsts.line_no
+WHERE ok.id NOT IN (SELECT id FROM ex)"""
+
+
+def classify_sql(kind: RecordKind, source: str, ingest_id: int) -> str:
+    return f"""WITH v AS ({validation_sql(kind, source)})
+SELECT v.line_no, v.reason, v.id, v.content_hash,
+  CASE WHEN v.reason IS NOT NULL THEN 'rejected'
+       WHEN t.id IS NULL THEN 'new'
+       WHEN t.ingest_id = {int(ingest_id)} AND t.source_line = v.line_no THEN 'accepted'
+       WHEN t.content_hash = v.content_hash THEN 'duplicate'
+       ELSE 'conflict' END AS status
+FROM v LEFT JOIN {kind.table} t ON t.id = v.id
+ORDER BY v.line_no"""
+
+
+@dataclass
+class ChunkOutcome:
+    accepted: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    conflicts: list[tuple[int, str]] = field(default_factory=list)
+    duplicates: list[tuple[int, str]] = field(default_factory=list)
+
+
+def ingest_chunks(con: duckdb.DuckDBPyConnection, kind: RecordKind, chunk: Chunk, ingest_id: int) -> ChunkOutcome:
+    """Insert one chunk inside the caller's transaction and account for every record in it."""
+    out = ChunkOutcome()
+    n = chunk.table.num_rows
+    if n == 0:
+        return out
+    source = _source_sql(kind, chunk)
+    _hone_chunk = chunk.table  # noqa: F841 - read by DuckDB's replacement scan
+    row = con.execute(insert_sql(kind, source, ingest_id)).fetchone()
+    out.accepted = int(row[0]) if row else 0
+    if out.accepted == n:
+        return out
+    for line_no, reason, rec_id, _, status in con.execute(classify_sql(kind, source, ingest_id)).fetchall():
+        if status == "rejected":
+            out.rejected.append((int(line_no), str(reason)))
+        elif status == "duplicate":
+            out.duplicate += 1
+            out.duplicates.append((int(line_no), str(rec_id)))
+        elif status == "conflict":
+            out.conflict += 1
+            out.conflicts.append((int(line_no), str(rec_id)))
+    return out
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: RecordKind,
+    *,
+    fmt: Format | None,
+    quarantine: Path,
+    progress: ProgressCallback | None = None,
+) -> FileReport:
+    """Ingest one file in one transaction; never raises for bad input, reports it instead."""
+    import time
+
+    started = time.perf_counter()
+    report = FileReport(path=str(path), kind=kind.name)
+    try:
+        report.format = fmt or detect_format(path)
+        reader = open_reader(path, report.format, kind)  # type: ignore[arg-type]
+    except Unreadable as exc:
+        report.unreadable = True
+        report.error = str(exc)
+        return report
+
+    q = _Quarantine(quarantine, str(path), kind)
+
+    def reject(line: int, reason: str, record: str) -> None:
+        report.rejected += 1
+        report.reasons[reason.split(",")[0].split(" at ")[0]] += 1
+        q.add(line, reason, record, report.ingest_id)
+        if len(report.examples) < _EXAMPLES_KEPT:
+            report.examples.append(f"{path}:{line}: {reason}")
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        report.ingest_id = int(con.execute("SELECT nextval('ingest_seq')").fetchone()[0])  # type: ignore[index]
+        size = path.stat().st_size
+        con.execute(
+            "INSERT INTO ingestions VALUES (?, ?, ?, ?, now(), NULL, ?, 0, 0, 0, 0)",
+            [report.ingest_id, kind.name, str(path.resolve()), report.format, size],
+        )
+        for chunk in reader:
+            for pre in chunk.rejects:
+                reject(pre.line, pre.reason, pre.record)
+            outcome = ingest_chunks(con, kind, chunk, report.ingest_id)
+            report.accepted += outcome.accepted
+            report.duplicate += outcome.duplicate
+            report.conflict += outcome.conflict
+            for line, reason in outcome.rejected:
+                text = record_text(chunk, line)
+                if reason == "invalid JSON":
+                    reason = _json_reason(text)
+                reject(line, reason, text)
+            for line, rec_id in outcome.conflicts:
+                message = f"conflict: id {rec_id!r} is already stored with different content; kept the stored record"
+                q.add(line, message, record_text(chunk, line), report.ingest_id)
+                if len(report.examples) < _EXAMPLES_KEPT:
+                    report.examples.append(f"{path}:{line}: {message}")
+            if progress is not None:
+                progress(chunk.position, reader.total)
+        con.execute(
+            "UPDATE ingestions SET finished_at = now(), accepted = ?, duplicate = ?, conflict = ?, rejected = ?"
+            " WHERE ingest_id = ?",
+            [report.accepted, report.duplicate, report.conflict, report.rejected, report.ingest_id],
+        )
+        con.execute("COMMIT")
+    except FileRejected as exc:
+        con.execute("ROLLBACK")
+        q.discard()
+        q = _Quarantine(quarantine, str(path), kind)
+        report.accepted = report.duplicate = report.conflict = 0
+        report.rejected = exc.records
+        report.error = str(exc)
+        report.examples = [str(exc)]
+        q.add(exc.line, str(exc), "", None)
+        report.ingest_id = None
+    except Unreadable as exc:
+        con.execute("ROLLBACK")
+        q.discard()
+        report.accepted = report.duplicate = report.conflict = report.rejected = 0
+        report.unreadable = True
+        report.error = str(exc)
+        report.ingest_id = None
+        return report
+    except BaseException:
+        con.execute("ROLLBACK")
+        q.discard()
+        raise
+    q.publish()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def table_of_records(records: list[str]) -> pa.Table:
+    """A JSON-layout chunk table from JSON texts (live capture)."""
+    return pa.table({"line_no": pa.array(range(1, len(records) + 1), pa.int64()), "raw": pa.array(records, pa.large_string())})
+

@@ -1,0 +1,267 @@
+"""The embedded event store: one DuckDB file, one table per record kind, read through Ibis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from agenthone.errors import InvalidRecordError, RecordConflictError, StoreError, StoreLockedError
+from agenthone.records import KINDS, RecordKind, kind_of
+from agenthone.store._ingest import (
+    FileReport,
+    IngestReport,
+    ProgressCallback,
+    classify_sql,
+    ingest_file,
+    insert_sql,
+    table_of_records,
+)
+from agenthone.store._readers import Chunk, Format
+from agenthone.store._schema import ensure_schema
+from agenthone.store._validate import json_source
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
+    from ibis.backends.duckdb import Backend as IbisDuckDB
+
+__all__ = ["Store"]
+
+
+class Store:
+    """An agenthone event store backed by a DuckDB file.
+
+    Safe to share between threads of one process: every operation holds the store's lock. DuckDB lets
+    one process write a file at a time; a second writer gets :class:`StoreLockedError` naming the holder.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = "512MB",
+        threads: int | None = None,
+        quarantine: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.quarantine = Path(quarantine) if quarantine else self.path.with_name(self.path.stem + ".quarantine.jsonl")
+        self._lock = threading.RLock()
+        self._ibis: IbisDuckDB | None = None
+        self._api_ingest_id: int | None = None
+        config: dict[str, Any] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = int(threads)
+        if read_only and not self.path.exists():
+            Store(self.path, memory_limit=memory_limit, threads=threads).close()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also")[0].strip()
+                raise StoreLockedError(
+                    f"store {self.path} is open for writing in another process ({holder}); "
+                    "close that process (or its notebook kernel) and try again"
+                ) from None
+            raise StoreError(f"cannot open store {self.path}: {text.splitlines()[0]}") from None
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0]}") from None
+        self._con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            with self._lock:
+                ensure_schema(self._con)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            if self._ibis is not None:
+                self._ibis = None
+            self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        return f"Store({str(self.path)!r}, {mode})"
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw DuckDB connection (hold :meth:`locked` when sharing the store between threads)."""
+        return self._con
+
+    @contextmanager
+    def locked(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            yield self._con
+
+    @property
+    def ibis(self) -> IbisDuckDB:
+        """An Ibis backend over this store's connection."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self._con)
+        return self._ibis
+
+    def table(self, kind: str) -> ir.Table:
+        """The Ibis table of a record kind (``runs``/``run``, ``edits``, ``conversations``)."""
+        return self.ibis.table(kind_of(kind).table)
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run SQL on the store and return a DataFrame."""
+        with self._lock:
+            return self._con.execute(query, params or []).df()
+
+    def counts(self) -> dict[str, int]:
+        """Rows per record table."""
+        with self._lock:
+            return {
+                k.table: int(self._con.execute(f"SELECT count(*) FROM {k.table}").fetchone()[0])  # type: ignore[index]
+                for k in KINDS.values()
+            }
+
+    def ingestions(self) -> pd.DataFrame:
+        """The ingestion log: one row per file (and per process that logged live records)."""
+        return self.sql("SELECT * FROM ingestions ORDER BY ingest_id")
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"store {self.path} is open read-only")
+
+    def ingest(
+        self,
+        paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        kind: str,
+        *,
+        format: Format | None = None,  # noqa: A002 - mirrors the CLI option
+        progress: Callable[[Path], ProgressCallback | None] | None = None,
+    ) -> IngestReport:
+        """Ingest files of one record kind; each file is atomic and re-ingesting adds nothing.
+
+        ``progress`` is called with each path and may return a ``(done, total)`` callback for it.
+        """
+        self._writable()
+        spec = kind_of(kind)
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        reports: list[FileReport] = []
+        for raw in paths:
+            path = Path(raw)
+            with self._lock:
+                reports.append(
+                    ingest_file(
+                        self._con,
+                        path,
+                        spec,
+                        fmt=format,
+                        quarantine=self.quarantine,
+                        progress=progress(path) if progress else None,
+                    )
+                )
+        return IngestReport(reports, self.quarantine)
+
+    def insert(self, kind: str, records: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Validate and store records given as mappings; returns their ids in order.
+
+        All-or-nothing: if any record is invalid, :class:`InvalidRecordError` is raised and nothing is
+        stored. A record identical to a stored one is a no-op; one that reuses a stored id with other
+        content raises :class:`RecordConflictError`.
+        """
+        self._writable()
+        spec = kind_of(kind)
+        texts = [_to_json(spec, r) for r in records]
+        if not texts:
+            return []
+        table = table_of_records(texts)
+        chunk = Chunk(table, "json", len(texts))
+        source = json_source(spec, "_hone_chunk")
+        with self._lock:
+            ingest_id = self._api_ingest()
+            _hone_chunk = chunk.table  # noqa: F841 - read by DuckDB's replacement scan
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                classified = self._con.execute(classify_sql(spec, source, -1)).fetchall()
+                for line_no, reason, _, _, _ in classified:
+                    if reason is not None:
+                        where = f"record {line_no}: " if len(texts) > 1 else ""
+                        raise InvalidRecordError(where + reason, kind=spec.name)
+                first_hash: dict[str, int] = {}
+                for _, _, rec_id, content_hash, status in classified:
+                    if status == "conflict" or first_hash.setdefault(rec_id, content_hash) != content_hash:
+                        raise RecordConflictError(rec_id, kind=spec.name)
+                row = self._con.execute(insert_sql(spec, source, ingest_id)).fetchone()
+                added = int(row[0]) if row else 0
+                if added:
+                    self._con.execute(
+                        f"UPDATE ingestions SET accepted = accepted + {added}, finished_at = now()"
+                        f" WHERE ingest_id = {ingest_id}"
+                    )
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+        return [str(row[2]) for row in classified]
+
+    def _api_ingest(self) -> int:
+        """The ingestion row that records live captures of this process."""
+        if self._api_ingest_id is None:
+            ingest_id = int(self._con.execute("SELECT nextval('ingest_seq')").fetchone()[0])  # type: ignore[index]
+            self._con.execute(
+                "INSERT INTO ingestions VALUES (?, 'api', ?, 'api', now(), now(), 0, 0, 0, 0, 0)",
+                [ingest_id, f"api:pid={os.getpid()}"],
+            )
+            self._api_ingest_id = ingest_id
+        return self._api_ingest_id
+
+
+def _to_json(kind: RecordKind, record: Mapping[str, Any]) -> str:
+    if not isinstance(record, Mapping):
+        raise InvalidRecordError(f"expected a mapping of field names to values, got {type(record).__name__}", kind=kind.name)
+    try:
+        return json.dumps(record, default=_json_default, allow_nan=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRecordError(str(exc), kind=kind.name) from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item"):  # numpy scalars
+        item = value.item()
+        if isinstance(item, float) and not math.isfinite(item):
+            return str(item)
+        return item
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "model_dump"):
+        return value.model_dump()
+    raise TypeError(f"cannot store a value of type {type(value).__name__}")
+

@@ -1,0 +1,291 @@
+"""Record validation compiled to one DuckDB query.
+
+Validation runs inside DuckDB, vectorised, because a per-record Python validator cannot keep up with
+DuckDB's own JSON reader (benchmarks/ingest.py). Every ingestion path (JSON lines, JSON arrays, CSV,
+Parquet and the live ``log_*`` calls) goes through the same query, so the rules are the same everywhere.
+
+The query is built in three layers:
+
+1. a *source* yields, per input record, ``line_no``, ``valid`` (parsable), ``is_object``, one VARCHAR
+   column ``v_<field>`` per field (strings unquoted, numbers and booleans as written, objects and arrays as
+   compact JSON text) and ``extra`` (a JSON object of unknown keys, or NULL);
+2. typed values ``t_<field>`` are derived from the VARCHAR values with strict, documented rules;
+3. ``reason`` names the first failing check in one line; valid rows get a ``content_hash`` over their
+   normalised content and an ``id`` (the given one, or an md5 of the content).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+
+from agenthone.records import CHAT_ROLES, FieldSpec, RecordKind
+
+__all__ = ["columnar_source", "json_source", "validation_sql"]
+
+_SHOW = 60
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _show(expr: str) -> str:
+    """SQL for a short, quoted rendering of an offending value."""
+    return (
+        f"(CASE WHEN length({expr}) > {_SHOW} THEN '''' || left({expr}, {_SHOW - 3}) || '...'''"
+        f" ELSE '''' || {expr} || '''' END)"
+    )
+
+
+def _input_keys(kind: RecordKind) -> list[str]:
+    return [*kind.field_names, *kind.aliases]
+
+
+def json_source(kind: RecordKind, relation: str) -> str:
+    """Source over a relation of ``(line_no, raw)`` where ``raw`` is one JSON text per record."""
+    keys = _input_keys(kind)
+    struct = json.dumps({k: "VARCHAR" for k in keys})
+    known = "[" + ", ".join(_lit(k) for k in kind.field_names) + "]"
+    cols = ", ".join(f"{_ident(k)} AS {_ident('v_' + k)}" for k in keys)
+    extra = (
+        "CASE WHEN len(extra_keys) > 0 THEN to_json(map_from_entries(list_filter("
+        "map_entries(TRY(raw::JSON::MAP(VARCHAR, JSON))), lambda e: list_contains(extra_keys, e.key))))::VARCHAR END"
+    )
+    return f"""SELECT line_no, valid, is_object, {cols}, {extra} AS extra FROM (
+  SELECT line_no, raw, j IS NOT NULL AS valid, j IS NOT NULL AND ltrim(raw)[1] = '{{' AS is_object,
+         extra_keys, unnest(j, recursive := false)
+  FROM (
+    SELECT line_no, raw, TRY(json_transform(raw, {_lit(struct)})) AS j,
+           list_filter(TRY(json_keys(raw)), lambda k: NOT list_contains({known}, k)) AS extra_keys
+    FROM {relation}))"""
+
+
+def columnar_source(kind: RecordKind, relation: str, schema: pa.Schema) -> str:
+    """Source over a relation with ``line_no`` and one column per input field (CSV, Parquet, DataFrames)."""
+    present = {name for name in schema.names if name != "line_no"}
+    cols = []
+    for key in _input_keys(kind):
+        if key in present:
+            cols.append(f"{_as_text(_ident(key), schema.field(key).type)} AS {_ident('v_' + key)}")
+        else:
+            cols.append(f"NULL::VARCHAR AS {_ident('v_' + key)}")
+    extras = sorted(present - set(kind.field_names))
+    if extras:
+        packed = ", ".join(f"{_ident(k)} := {_ident(k)}" for k in extras)
+        extra = f"to_json(struct_pack({packed}))::VARCHAR"
+    else:
+        extra = "NULL::VARCHAR"
+    return f"SELECT line_no, true AS valid, true AS is_object, {', '.join(cols)}, {extra} AS extra FROM {relation}"
+
+
+def _as_text(col: str, dtype: pa.DataType) -> str:
+    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+        return col
+    if pa.types.is_nested(dtype) or pa.types.is_dictionary(dtype) and pa.types.is_nested(dtype.value_type):
+        return f"to_json({col})::VARCHAR"
+    return f"CAST({col} AS VARCHAR)"
+
+
+def _typed(spec: FieldSpec) -> str:
+    v = _ident("v_" + spec.name)
+    match spec.type:
+        case "id" | "text":
+            return f"CASE WHEN trim({v}) = '' THEN NULL ELSE {v} END"
+        case "content":
+            return v
+        case "timestamp":
+            return f"TRY_CAST({v} AS TIMESTAMPTZ)"
+        case "bool":
+            return (
+                f"CASE lower(trim({v})) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true"
+                f" WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END"
+            )
+        case "unit" | "nonneg" | "number":
+            return f"TRY_CAST({v} AS DOUBLE)"
+        case "count":
+            d = f"TRY_CAST({v} AS DOUBLE)"
+            return f"coalesce(TRY_CAST({v} AS BIGINT), CASE WHEN {d} = floor({d}) AND abs({d}) < 9e18 THEN {d}::BIGINT END)"
+        case "object" | "array" | "messages":
+            return f"TRY(json({v}))"
+        case "tags":
+            return (
+                f"CASE WHEN left(ltrim({v}), 1) = '[' THEN TRY(json_transform({v}, '[\"VARCHAR\"]'))"
+                f" ELSE list_filter(list_transform(string_split({v}, ','), lambda s: trim(s)), lambda s: s <> '') END"
+            )
+    raise AssertionError(spec.type)
+
+
+def _type_error(spec: FieldSpec) -> tuple[str, str] | None:
+    """(condition, message expression) for a present value of the wrong type, or None."""
+    v = _ident("v_" + spec.name)
+    t = _ident("t_" + spec.name)
+    head = f"field {spec.name!r}: "
+    got = f"', got ' || {_show(v)}"
+    jtype = f"TRY(json_type({v}))"
+    match spec.type:
+        case "id" | "text":
+            return (
+                f"left(ltrim({v}), 1) IN ('{{', '[') AND {jtype} IN ('OBJECT', 'ARRAY')",
+                _lit(head + "expected a string") + f" || ', got a JSON ' || lower({jtype})",
+            )
+        case "content":
+            return None
+        case "timestamp":
+            return f"{t} IS NULL OR NOT isfinite({t})", _lit(head + "expected an ISO 8601 timestamp") + f" || {got}"
+        case "bool":
+            return f"{t} IS NULL", _lit(head + "expected true or false") + f" || {got}"
+        case "unit":
+            return (
+                f"{t} IS NULL OR isnan({t}) OR {t} < 0 OR {t} > 1",
+                _lit(head + "expected a number between 0 and 1") + f" || {got}",
+            )
+        case "nonneg":
+            return (
+                f"{t} IS NULL OR NOT isfinite({t}) OR {t} < 0",
+                _lit(head + "expected a non-negative number") + f" || {got}",
+            )
+        case "count":
+            return f"{t} IS NULL OR {t} < 0", _lit(head + "expected a non-negative integer") + f" || {got}"
+        case "number":
+            return f"{t} IS NULL OR NOT isfinite({t})", _lit(head + "expected a number") + f" || {got}"
+        case "object":
+            return f"{jtype} IS DISTINCT FROM 'OBJECT'", _lit(head + "expected a JSON object") + f" || {got}"
+        case "array":
+            return f"{jtype} IS DISTINCT FROM 'ARRAY'", _lit(head + "expected a JSON array") + f" || {got}"
+        case "tags":
+            return f"{t} IS NULL", _lit(head + "expected a list of strings") + f" || {got}"
+        case "messages":
+            return None  # checked by _message_checks
+    raise AssertionError(spec.type)
+
+
+def _message_checks(spec: FieldSpec) -> list[tuple[str, str]]:
+    """Checks of an OpenAI chat message list: an array of objects with a known role and content."""
+    v = _ident("v_" + spec.name)
+    msgs = f"TRY(json_extract({v}, '$[*]'))"
+    head = f"field {spec.name!r}: "
+    roles = "[" + ", ".join(_lit(r) for r in CHAT_ROLES) + "]"
+
+    def first(pred: str, *, if_unknown: str = "true") -> str:
+        """1-based index of the first message for which ``pred`` holds (0 when none)."""
+        return f"coalesce(list_position(list_transform({msgs}, lambda m: coalesce({pred}, {if_unknown})), true), 0)"
+
+    not_object = first("json_type(m) <> 'OBJECT'")
+    bad_role = first(f"NOT list_contains({roles}, json_extract_string(m, '$.role'))")
+    bad_content = first("json_type(m, '$.content') NOT IN ('VARCHAR', 'ARRAY', 'NULL')", if_unknown="false")
+    no_content = first(
+        "coalesce(json_type(m, '$.content'), 'NULL') = 'NULL'"
+        " AND json_type(m, '$.tool_calls') IS DISTINCT FROM 'ARRAY'"
+        " AND json_type(m, '$.function_call') IS DISTINCT FROM 'OBJECT'"
+    )
+
+    def at(idx: str, text: str, extra: str = "") -> str:
+        return _lit(head + "message ") + f" || {idx} || " + _lit(text) + extra
+
+    role_of = f"json_extract_string({msgs}[{bad_role}], '$.role')"
+    return [
+        (
+            f"TRY(json_type({v})) IS DISTINCT FROM 'ARRAY'",
+            _lit(head + "expected a JSON array of chat messages") + f" || ', got ' || {_show(v)}",
+        ),
+        (f"len({msgs}) = 0", _lit(head + "must hold at least one message")),
+        (f"{not_object} > 0", at(not_object, " is not a JSON object")),
+        (
+            f"{bad_role} > 0",
+            at(bad_role, ": role must be one of " + ", ".join(CHAT_ROLES))
+            + f" || coalesce(', got ' || {_show(role_of)}, ', got none')",
+        ),
+        (f"{bad_content} > 0", at(bad_content, ": content must be a string, a list of parts or null")),
+        (f"{no_content} > 0", at(no_content, " has neither content nor tool_calls")),
+    ]
+
+
+def _metadata() -> str:
+    v = _ident("v_metadata")
+    return (
+        f"CASE WHEN extra IS NULL THEN TRY(json({v})) WHEN {v} IS NULL THEN extra"
+        f" ELSE json_merge_patch(extra, TRY(json({v}))) END"
+    )
+
+
+def _canonical_text(kind: RecordKind) -> str:
+    """A stable text rendering of a record's content, used for content-derived ids."""
+    parts = []
+    for spec in kind.fields:
+        if spec.name == "id":
+            continue
+        col = _ident("t_" + spec.name)
+        if spec.type == "timestamp":
+            parts.append(f"strftime({col}, '%Y-%m-%dT%H:%M:%S.%fZ')")
+        else:
+            parts.append(f"coalesce(CAST({col} AS VARCHAR), '\\N')")
+    return "concat_ws(chr(31), " + ", ".join(parts) + ")"
+
+
+def validation_sql(kind: RecordKind, source: str) -> str:
+    """The query that turns a source into ``line_no, reason, <fields...>, content_hash``.
+
+    ``reason`` is NULL for a valid record; otherwise it is the one-line explanation of the first failure.
+    """
+    typed: list[str] = []
+    for spec in kind.fields:
+        if spec.name == "metadata":
+            expr = _metadata()
+        elif spec.name == "agent_name" and kind.aliases:
+            expr = f"coalesce({_typed(spec)}, CASE WHEN trim(v_agent_id) = '' THEN NULL ELSE v_agent_id END)"
+        elif spec.name == "agent_name" and "agent_id" in kind.field_names:
+            expr = f"coalesce({_typed(spec)}, {_typed(kind.field('agent_id'))})"
+        else:
+            expr = _typed(spec)
+        typed.append(f"{expr} AS {_ident('t_' + spec.name)}")
+    derived = ""
+    if kind.name == "edit":
+        # accepted, when not given: the person kept the AI output up to whitespace
+        norm = "trim(regexp_replace({0}, '\\s+', ' ', 'g'))"
+        same = norm.format("v_ai_output") + " = " + norm.format("v_final_output")
+        derived = f", coalesce(t_accepted, {same}) AS t_accepted_final"
+
+    checks: list[tuple[str, str]] = [
+        ("NOT valid", "'invalid JSON'"),
+        ("NOT is_object", "'expected a JSON object'"),
+    ]
+    for spec in kind.fields:
+        if spec.required:
+            t = _ident("t_" + spec.name)
+            checks.append((f"{t} IS NULL AND {_ident('v_' + spec.name)} IS NULL", _lit(f"missing required field {spec.name!r}")))
+            if spec.type in ("id", "text"):
+                checks.append((f"{t} IS NULL", _lit(f"field {spec.name!r}: must not be empty")))
+    for spec in kind.fields:
+        v = _ident("v_" + spec.name)
+        if spec.type == "messages":
+            for cond, msg in _message_checks(spec):
+                checks.append((f"{v} IS NOT NULL AND ({cond})", msg))
+            continue
+        err = _type_error(spec)
+        if err is not None:
+            checks.append((f"{v} IS NOT NULL AND ({err[0]})", err[1]))
+    reason = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in checks) + " END"
+
+    out_cols = []
+    hash_args = []
+    for spec in kind.fields:
+        src = "t_accepted_final" if (kind.name == "edit" and spec.name == "accepted") else "t_" + spec.name
+        if spec.name == "id":
+            continue
+        out_cols.append(f"{_ident(src)} AS {_ident(spec.name)}")
+        hash_args.append(_ident(src))
+    canonical = _canonical_text(kind)
+    if kind.name == "edit":
+        canonical = canonical.replace('"t_accepted"', '"t_accepted_final"')
+    return f"""SELECT line_no, reason,
+  CASE WHEN reason IS NULL THEN coalesce(t_id, md5({canonical})) END AS id,
+  {", ".join(out_cols)},
+  CASE WHEN reason IS NULL THEN hash({", ".join(hash_args)}) END AS content_hash
+FROM (SELECT *, {reason} AS reason{derived} FROM (SELECT *, {", ".join(typed)} FROM ({source})))"""
