@@ -8,6 +8,7 @@ A user who sets one of them explicitly keeps their value.
 from __future__ import annotations
 
 import os
+import warnings
 
 OFFLINE_DEFAULTS: dict[str, str] = {
     "DO_NOT_TRACK": "true",
@@ -28,3 +29,5 @@ def apply_offline_defaults() -> None:
     """Set the offline/telemetry-off variables that the user has not set."""
     for key, value in OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # DuckDB's DataFrame export trips a pandas 3 deprecation that users cannot act on
+    warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop", category=Warning)

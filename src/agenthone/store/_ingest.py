@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from agenthone.records import RecordKind
 from agenthone.store._readers import (
@@ -189,7 +188,11 @@ def _source_sql(kind: RecordKind, chunk: Chunk) -> str:
     return columnar_source(kind, _CHUNK_VAR, chunk.table.schema)
 
 
-def insert_sql(kind: RecordKind, source: str, ingest_id: int) -> str:
+def insert_sql(kind: RecordKind, source: str, ingest_id: int | str) -> str:
+    """Validate the source, skip ids already stored or seen earlier in it, insert the rest.
+
+    ``ingest_id`` is a number, or a SQL expression such as a prepared-statement parameter.
+    """
     cols = [name for name, _ in record_columns(kind)]
     quoted = ", ".join(f'"{c}"' for c in cols)
     select = ", ".join(f'ok."{c}"' for c in cols if c not in ("ingest_id", "source_line"))
@@ -198,17 +201,18 @@ WITH v AS MATERIALIZED ({validation_sql(kind, source)}),
 ok AS (SELECT * FROM v WHERE reason IS NULL),
 firsts AS (SELECT id, min(line_no) AS line_no FROM ok GROUP BY id),
 ex AS (SELECT t.id FROM {kind.table} t SEMI JOIN ok ON t.id = ok.id)
-SELECT {select}, {int(ingest_id)}, ok.line_no FROM ok
+SELECT {select}, {ingest_id}, ok.line_no FROM ok
 SEMI JOIN firsts ON ok.id = firsts.id AND ok.line_no = firsts.line_no
 WHERE ok.id NOT IN (SELECT id FROM ex)"""
 
 
-def classify_sql(kind: RecordKind, source: str, ingest_id: int) -> str:
+def classify_sql(kind: RecordKind, source: str, ingest_id: int | str) -> str:
+    """Status of each source record after an insert: rejected, accepted, duplicate, conflict (or new)."""
     return f"""WITH v AS ({validation_sql(kind, source)})
 SELECT v.line_no, v.reason, v.id, v.content_hash,
   CASE WHEN v.reason IS NOT NULL THEN 'rejected'
        WHEN t.id IS NULL THEN 'new'
-       WHEN t.ingest_id = {int(ingest_id)} AND t.source_line = v.line_no THEN 'accepted'
+       WHEN t.ingest_id = {ingest_id} AND t.source_line = v.line_no THEN 'accepted'
        WHEN t.content_hash = v.content_hash THEN 'duplicate'
        ELSE 'conflict' END AS status
 FROM v LEFT JOIN {kind.table} t ON t.id = v.id
@@ -340,7 +344,9 @@ def ingest_file(
     return report
 
 
-def table_of_records(records: list[str]) -> pa.Table:
-    """A JSON-layout chunk table from JSON texts (live capture)."""
-    return pa.table({"line_no": pa.array(range(1, len(records) + 1), pa.int64()), "raw": pa.array(records, pa.large_string())})
+API_SOURCE = (
+    "(SELECT $3 + i AS line_no, raw"
+    " FROM (SELECT unnest($1::VARCHAR[]) AS raw, generate_subscripts($1::VARCHAR[], 1) AS i))"
+)
+"""Source relation of live captures: $1 the JSON texts, $3 the line offset (unique within the process)."""
 

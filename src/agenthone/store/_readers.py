@@ -144,11 +144,11 @@ class JsonLinesReader(Reader):
 
     unit = "bytes"
 
-    def __init__(self, path: Path, *, chunk_bytes: int = CHUNK_BYTES, max_line: int = MAX_LINE_BYTES) -> None:
+    def __init__(self, path: Path, *, chunk_bytes: int | None = None, max_line: int | None = None) -> None:
         self.path = path
         self.total = path.stat().st_size
-        self.chunk_bytes = chunk_bytes
-        self.max_line = max_line
+        self.chunk_bytes = chunk_bytes or CHUNK_BYTES
+        self.max_line = max_line or MAX_LINE_BYTES
 
     def __iter__(self) -> Iterator[Chunk]:
         stream, raw = _open_binary(self.path)
@@ -266,8 +266,8 @@ class JsonArrayReader(Reader):
             for batch in reader:
                 done += batch.num_rows
                 yield Chunk(_batched(pa.Table.from_batches([batch])), "json", done)
-        except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
+        except (duckdb.Error, OSError, pa.ArrowException) as exc:
+            message = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
             raise FileRejected(f"{self.path}: not a valid JSON array of records ({message})", line=1, records=0) from None
         finally:
             con.close()

@@ -21,12 +21,12 @@ from agenthone.store._ingest import (
     FileReport,
     IngestReport,
     ProgressCallback,
+    API_SOURCE,
     classify_sql,
     ingest_file,
     insert_sql,
-    table_of_records,
 )
-from agenthone.store._readers import Chunk, Format
+from agenthone.store._readers import Format
 from agenthone.store._schema import ensure_schema
 from agenthone.store._validate import json_source
 
@@ -60,6 +60,8 @@ class Store:
         self._lock = threading.RLock()
         self._ibis: IbisDuckDB | None = None
         self._api_ingest_id: int | None = None
+        self._api_lines = 0
+        self._prepared_kinds: set[str] = set()
         config: dict[str, Any] = {}
         if memory_limit:
             config["memory_limit"] = memory_limit
@@ -144,7 +146,11 @@ class Store:
 
     def ingestions(self) -> pd.DataFrame:
         """The ingestion log: one row per file (and per process that logged live records)."""
-        return self.sql("SELECT * FROM ingestions ORDER BY ingest_id")
+        live = " + ".join(f"(SELECT count(*) FROM {k.table} t WHERE t.ingest_id = i.ingest_id)" for k in KINDS.values())
+        return self.sql(
+            f"SELECT * REPLACE (CASE WHEN kind = 'api' THEN {live} ELSE accepted END AS accepted)"
+            " FROM ingestions i ORDER BY ingest_id"
+        )
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -189,53 +195,66 @@ class Store:
 
         All-or-nothing: if any record is invalid, :class:`InvalidRecordError` is raised and nothing is
         stored. A record identical to a stored one is a no-op; one that reuses a stored id with other
-        content raises :class:`RecordConflictError`.
+        content raises :class:`RecordConflictError`. Statements are prepared once per kind, so a call
+        costs a few milliseconds.
         """
         self._writable()
         spec = kind_of(kind)
         texts = [_to_json(spec, r) for r in records]
         if not texts:
             return []
-        table = table_of_records(texts)
-        chunk = Chunk(table, "json", len(texts))
-        source = json_source(spec, "_hone_chunk")
         with self._lock:
+            ins, cls = self._prepared(spec)
             ingest_id = self._api_ingest()
-            _hone_chunk = chunk.table  # noqa: F841 - read by DuckDB's replacement scan
+            offset = self._api_lines
+            self._api_lines += len(texts)
+            # the Python API cannot bind parameters of EXECUTE, so values travel as SQL literals
+            args = "[" + ", ".join(_sql_text(t) for t in texts) + f"]::VARCHAR[], {int(ingest_id)}, {int(offset)}"
             self._con.execute("BEGIN TRANSACTION")
             try:
-                classified = self._con.execute(classify_sql(spec, source, -1)).fetchall()
-                for line_no, reason, _, _, _ in classified:
+                inserted = self._con.execute(f"EXECUTE {ins}({args})").fetchall()
+                if len(inserted) == len(texts):  # the common case: all new and valid
+                    self._con.execute("COMMIT")
+                    return [str(rec_id) for _, rec_id in sorted(inserted)]
+                statuses = self._con.execute(f"EXECUTE {cls}({args})").fetchall()
+                for line_no, reason, _, _, _ in statuses:
                     if reason is not None:
-                        where = f"record {line_no}: " if len(texts) > 1 else ""
+                        where = f"record {line_no - offset}: " if len(texts) > 1 else ""
                         raise InvalidRecordError(where + reason, kind=spec.name)
-                first_hash: dict[str, int] = {}
-                for _, _, rec_id, content_hash, status in classified:
-                    if status == "conflict" or first_hash.setdefault(rec_id, content_hash) != content_hash:
+                for _, _, rec_id, _, status in statuses:
+                    if status == "conflict":
                         raise RecordConflictError(rec_id, kind=spec.name)
-                row = self._con.execute(insert_sql(spec, source, ingest_id)).fetchone()
-                added = int(row[0]) if row else 0
-                if added:
-                    self._con.execute(
-                        f"UPDATE ingestions SET accepted = accepted + {added}, finished_at = now()"
-                        f" WHERE ingest_id = {ingest_id}"
-                    )
                 self._con.execute("COMMIT")
             except BaseException:
                 self._con.execute("ROLLBACK")
                 raise
-        return [str(row[2]) for row in classified]
+        return [str(row[2]) for row in statuses]
+
+    def _prepared(self, kind: RecordKind) -> tuple[str, str]:
+        """Names of the prepared insert and classify statements of live captures of ``kind``."""
+        ins, cls = f"hone_insert_{kind.name}", f"hone_classify_{kind.name}"
+        if kind.name not in self._prepared_kinds:
+            source = json_source(kind, API_SOURCE)
+            self._con.execute(f"PREPARE {ins} AS {insert_sql(kind, source, '$2')} RETURNING source_line, id")
+            self._con.execute(f"PREPARE {cls} AS {classify_sql(kind, source, '$2')}")
+            self._prepared_kinds.add(kind.name)
+        return ins, cls
 
     def _api_ingest(self) -> int:
         """The ingestion row that records live captures of this process."""
         if self._api_ingest_id is None:
             ingest_id = int(self._con.execute("SELECT nextval('ingest_seq')").fetchone()[0])  # type: ignore[index]
             self._con.execute(
-                "INSERT INTO ingestions VALUES (?, 'api', ?, 'api', now(), now(), 0, 0, 0, 0, 0)",
+                "INSERT INTO ingestions VALUES (?, 'api', ?, 'api', now(), NULL, 0, 0, 0, 0, 0)",
                 [ingest_id, f"api:pid={os.getpid()}"],
             )
             self._api_ingest_id = ingest_id
         return self._api_ingest_id
+
+
+def _sql_text(text: str) -> str:
+    """A SQL string literal (standard strings: only the quote needs doubling)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _to_json(kind: RecordKind, record: Mapping[str, Any]) -> str:

@@ -111,7 +111,8 @@ def _typed(spec: FieldSpec) -> str:
             return f"TRY_CAST({v} AS DOUBLE)"
         case "count":
             d = f"TRY_CAST({v} AS DOUBLE)"
-            return f"coalesce(TRY_CAST({v} AS BIGINT), CASE WHEN {d} = floor({d}) AND abs({d}) < 9e18 THEN {d}::BIGINT END)"
+            # not TRY_CAST(v AS BIGINT): DuckDB rounds '2.5' to 3 instead of refusing it
+            return f"CASE WHEN {d} = floor({d}) AND abs({d}) < 9e15 THEN {d}::BIGINT END"
         case "object" | "array" | "messages":
             return f"TRY(json({v}))"
         case "tags":

@@ -1,0 +1,86 @@
+"""``hone report``: execute a report notebook with papermill and render it to HTML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from agenthone.cli._app import app, console, err, fail, handles_errors, print_json
+
+
+def parse_pairs(args: list[str]) -> dict[str, Any]:
+    """``-p KEY VALUE`` (or ``-p KEY=VALUE``) pairs from the command's extra arguments."""
+    from agenthone.reports import parse_parameter
+
+    params: dict[str, Any] = {}
+    i = 0
+    while i < len(args):
+        flag = args[i]
+        if flag not in ("-p", "--parameter"):
+            raise fail(f"unexpected argument {flag!r}; parameters are given as -p KEY VALUE")
+        if i + 1 >= len(args):
+            raise fail(f"{flag} needs KEY VALUE")
+        key = args[i + 1]
+        if "=" in key:
+            key, value = key.split("=", 1)
+            i += 2
+        elif i + 2 < len(args):
+            value = args[i + 2]
+            i += 3
+        else:
+            raise fail(f"{flag} {key} needs a value")
+        params[key] = parse_parameter(value)
+    return params
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@handles_errors
+def report(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="Report notebook name (notebooks/reports/NAME.ipynb).", show_default=False),
+    list_reports: bool = typer.Option(False, "--list", help="List the available reports."),
+    no_input: bool = typer.Option(False, "--no-input", help="Hide code cells in the HTML."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON document."),
+) -> None:
+    """Execute a report notebook (parameters: [bold]-p KEY VALUE[/], repeatable) and write notebook + HTML.
+
+    Output goes to reports/NAME/<timestamp>/. A failing cell is reported by number; the partial notebook
+    and HTML are kept. Exit code 1 when a cell failed.
+    """
+    from agenthone.config import Settings
+    from agenthone.reports import available_reports, run_report
+
+    settings = Settings.load()
+    if list_reports or name is None:
+        names = available_reports(settings)
+        if as_json:
+            print_json(names)
+        else:
+            console.print("\n".join(names) if names else "no reports found")
+        return
+    params = parse_pairs(list(ctx.args))
+    settings.ensure_dirs()
+    with console.status(f"running report [bold]{name}[/]", spinner="dots") if not as_json else _null():
+        result = run_report(name, params, settings=settings, include_input=not no_input)
+    if as_json:
+        print_json(result.as_dict())
+    elif result.ok:
+        console.print(f"[green]report {name} written[/] in {result.seconds:.1f} s")
+        console.print(f"  HTML:     {result.html}", soft_wrap=True)
+        console.print(f"  notebook: {result.notebook}", soft_wrap=True)
+    else:
+        where = f"cell {result.failed_cell}" if result.failed_cell is not None else "a cell"
+        err.print(f"[bold red]report {name} failed in {where}:[/] {result.error}", soft_wrap=True)
+        err.print(f"  partial HTML:     {result.html}", soft_wrap=True)
+        err.print(f"  partial notebook: {result.notebook}", soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

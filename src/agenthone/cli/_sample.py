@@ -1,0 +1,72 @@
+"""``hone sample``: realistic logs with known effects planted in them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agenthone.cli._app import app, console, err, handles_errors, print_json
+
+
+class Scale(str, Enum):
+    small = "small"
+    medium = "medium"
+    large = "large"
+
+
+@app.command()
+@handles_errors
+def sample(
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output folder. Default: <workspace>/data/sample."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives identical files."),
+    scale: Scale = typer.Option(Scale.small, "--scale", help="small ~20k runs, medium ~200k, large >=1M."),
+    ingest: bool = typer.Option(False, "--ingest", help="Ingest the generated runs, edits and conversations."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as one JSON document."),
+) -> None:
+    """Write sample agent logs for 7 categories and ~20 agents over 90 days, with a ground-truth file."""
+    from agenthone.config import Settings
+    from agenthone.sample import generate_sample
+
+    settings = Settings.load()
+    target = out or settings.data_dir / "sample"
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=as_json,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        manifest = generate_sample(target, seed=seed, scale=scale.value, progress=progress)
+    result: dict[str, object] = {
+        "out_dir": str(manifest.out_dir),
+        "counts": manifest.counts,
+        "ground_truth": str(manifest.ground_truth),
+        "malformed": str(manifest.malformed),
+    }
+    if ingest:
+        from agenthone.workbench import Workbench
+
+        with Workbench.open() as wb:
+            reports = {
+                kind: wb.ingest(path, kind).as_dict()
+                for kind, path in (("run", manifest.runs), ("edit", manifest.edits), ("conversation", manifest.conversations))
+            }
+        result["ingested"] = {k: {n: v[n] for n in ("accepted", "duplicate", "rejected")} for k, v in reports.items()}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"[green]sample written to[/] {manifest.out_dir}")
+    for name, n in manifest.counts.items():
+        console.print(f"  {name:<14} {n:>10,}")
+    console.print(f"  ground truth   {manifest.ground_truth}")
+    console.print(f"  malformed      {manifest.malformed}  (for ingestion tests)")
+    if ingest:
+        for kind, counts in result["ingested"].items():  # type: ignore[union-attr]
+            console.print(f"  ingested {kind}: {counts}")

@@ -1,0 +1,226 @@
+"""Run a parameterised report notebook with papermill and render it to HTML."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agenthone.config import Settings
+from agenthone.errors import HoneError
+
+__all__ = ["ReportError", "ReportResult", "available_reports", "kernel_name", "notebook_parameters", "parse_parameter", "run_report"]
+
+KERNEL = "agenthone"
+
+
+class ReportError(HoneError):
+    """A report notebook is missing or could not be started."""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where an executed report landed; ``ok`` is False when a cell failed (the partial output is kept)."""
+
+    name: str
+    notebook: Path
+    html: Path | None
+    ok: bool
+    parameters: dict[str, Any]
+    failed_cell: int | None = None
+    """Position (1-based, counting every cell of the source notebook) of the cell that failed."""
+    error: str | None = None
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "notebook": str(self.notebook),
+            "html": str(self.html) if self.html else None,
+            "ok": self.ok,
+            "parameters": self.parameters,
+            "failed_cell": self.failed_cell,
+            "error": self.error,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def available_reports(settings: Settings) -> list[str]:
+    """Names of the report notebooks in the workspace's ``notebooks/reports`` folder."""
+    folder = settings.notebooks_dir / "reports"
+    return sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def parse_parameter(value: str) -> Any:
+    """A CLI parameter value: JSON when it parses (numbers, true/false, lists), else the text itself."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def kernel_name() -> str:
+    """A kernelspec that runs this very interpreter, so reports see the project's packages.
+
+    It is written to a private folder put first on ``JUPYTER_PATH``: a user-level ``python3`` kernel
+    pointing at another Python can then never be picked by mistake.
+    """
+    digest = hashlib.sha1(sys.executable.encode()).hexdigest()[:10]
+    root = Path(tempfile.gettempdir()) / f"agenthone-jupyter-{getpass.getuser()}-{digest}"
+    spec_dir = root / "kernels" / KERNEL
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
+        "display_name": "Python (agenthone)",
+        "language": "python",
+        "env": {"PYTHONWARNINGS": "ignore::DeprecationWarning"},
+    }
+    spec_file = spec_dir / "kernel.json"
+    if not spec_file.exists() or json.loads(spec_file.read_text()) != spec:
+        spec_dir.mkdir(parents=True, exist_ok=True)
+        tmp = spec_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(spec, indent=1))
+        tmp.replace(spec_file)
+    paths = os.environ.get("JUPYTER_PATH", "")
+    if str(root) not in paths.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(root), paths) if p)
+    return KERNEL
+
+
+def _output_dir(settings: Settings, name: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H-%M-%SZ")
+    base = settings.reports_dir / name
+    out = base / stamp
+    n = 1
+    while out.exists():
+        n += 1
+        out = base / f"{stamp}-{n}"
+    out.mkdir(parents=True)
+    return out
+
+
+def run_report(
+    name: str,
+    parameters: dict[str, Any] | None = None,
+    *,
+    settings: Settings | None = None,
+    notebook: Path | None = None,
+    output_dir: Path | None = None,
+    include_input: bool = True,
+    progress: bool = False,
+    timeout: int | None = 1800,
+) -> ReportResult:
+    """Execute ``notebooks/reports/<name>.ipynb`` and write the executed notebook and its HTML.
+
+    The workspace root is always passed as the ``workspace`` parameter so the notebook opens the same
+    store. A failing cell does not raise: the result says which cell failed and the partial notebook
+    and HTML are written all the same.
+    """
+    import time
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    settings = settings or Settings.load()
+    source = notebook or settings.notebooks_dir / "reports" / f"{name}.ipynb"
+    if not source.is_file():
+        known = ", ".join(available_reports(settings)) or "none"
+        raise ReportError(f"no report notebook {source} (available: {known})")
+    declared = notebook_parameters(source)
+    unknown = sorted(set(parameters or {}) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise ReportError(f"report {name!r} has no parameter {unknown[0]!r} (its parameters: {names})")
+    params = {**({"workspace": str(settings.home)} if "workspace" in declared else {}), **(parameters or {})}
+    out_dir = output_dir or _output_dir(settings, name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f"{name}.ipynb"
+    started = time.perf_counter()
+    failed_cell: int | None = None
+    error: str | None = None
+    env_before = os.environ.get("HONE_HOME")
+    os.environ["HONE_HOME"] = str(settings.home)
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=params,
+            kernel_name=kernel_name(),
+            cwd=str(settings.home),
+            progress_bar=progress,
+            execution_timeout=timeout,
+            report_mode=not include_input,
+        )
+    except PapermillExecutionError as exc:
+        failed_cell = _source_cell_index(executed)
+        error = f"{exc.ename}: {exc.evalue}".strip()
+    except Exception as exc:  # kernel died, bad notebook JSON, ...
+        if not executed.exists():
+            raise ReportError(f"report {name!r} could not run: {type(exc).__name__}: {exc}") from exc
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if env_before is None:
+            os.environ.pop("HONE_HOME", None)
+        else:
+            os.environ["HONE_HOME"] = env_before
+    html = _render_html(executed, include_input=include_input) if executed.exists() else None
+    return ReportResult(
+        name=name,
+        notebook=executed,
+        html=html,
+        ok=error is None,
+        parameters=params,
+        failed_cell=failed_cell,
+        error=error,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def notebook_parameters(notebook: Path) -> dict[str, Any]:
+    """Parameters a notebook declares in its ``parameters`` cell, with their defaults."""
+    import papermill
+
+    try:
+        found = papermill.inspect_notebook(str(notebook))
+    except Exception as exc:
+        raise ReportError(f"cannot read report notebook {notebook}: {exc}") from None
+    return {name: info.get("default") for name, info in found.items()}
+
+
+def _source_cell_index(executed: Path) -> int | None:
+    """1-based position of the failed cell in the *source* notebook (papermill's own cells not counted)."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:
+        return None
+    index = 0
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        index += 1
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "failed":
+            return index
+    return None
+
+
+def _render_html(executed: Path, *, include_input: bool) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(executed), as_version=4)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = not include_input
+    exporter.exclude_input_prompt = not include_input
+    body, _ = exporter.from_notebook_node(nb)
+    html = executed.with_suffix(".html")
+    html.write_text(body, encoding="utf-8")
+    return html
