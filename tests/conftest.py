@@ -75,3 +75,64 @@ def shared_data(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     assert path.exists(), f"public test data missing: {path} (expected ../shared/data beside the project)"
     return path
+
+
+# -- sample data shared by the whole test session -------------------------------------------------
+# Generated once per test session even under pytest-xdist (a file lock guards the shared folder);
+# tests get their own copy of the store so nothing they write leaks into another test.
+
+
+def _shared_root(factory: pytest.TempPathFactory) -> Path:
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small sample logs (seed 0) with their ground truth; read-only for tests."""
+    from filelock import FileLock
+
+    from agenthone.sample import generate_sample
+
+    root = _shared_root(tmp_path_factory)
+    target = root / "sample-small-seed0"
+    with FileLock(str(root / "sample-small-seed0.lock")):
+        if not (target / "ground_truth.json").exists():
+            generate_sample(target, seed=0, scale="small")
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_store_file(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB store with the small sample ingested (copy it before writing)."""
+    from filelock import FileLock
+
+    from agenthone.store import Store
+
+    root = _shared_root(tmp_path_factory)
+    db = root / "sample-small-seed0.duckdb"
+    with FileLock(str(root / "sample-small-seed0-store.lock")):
+        if not (root / "sample-small-seed0.done").exists():
+            db.unlink(missing_ok=True)
+            with Store(db) as store:
+                for kind, name in (("run", "runs.jsonl"), ("edit", "edits.jsonl"), ("conversation", "conversations.jsonl")):
+                    report = store.ingest(sample_dir / name, kind)
+                    assert report.rejected == 0, report.as_dict()
+            (root / "sample-small-seed0.done").write_text("ok")
+    return db
+
+
+@pytest.fixture
+def sample_workspace(workspace: Path, sample_store_file: Path) -> Path:
+    """A fresh workspace (HONE_HOME) whose store holds the small sample."""
+    import shutil
+
+    data = workspace / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sample_store_file, data / "agenthone.duckdb")
+    return workspace
+
+
+@pytest.fixture
+def ground_truth(sample_dir: Path) -> dict[str, Any]:
+    return json.loads((sample_dir / "ground_truth.json").read_text(encoding="utf-8"))
