@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 from agenthone import _env
 
 _env.apply_offline_defaults()
 
-from agenthone.cli import _demo, _reports, _sample, _store  # noqa: E402,F401  (commands register on import)
 from agenthone.cli._app import app  # noqa: E402
 
-__all__ = ["app", "main"]
+__all__ = ["STAGE_MODULES", "app", "main"]
+
+STAGE_MODULES = ("_store", "_sample", "_reports", "_analytics", "_datasets", "_training", "_demo")
+"""Command modules in the order of the loop; each registers its commands (and demo steps) on import."""
+
+_here = Path(__file__).parent
+for _name in STAGE_MODULES:
+    if (_here / f"{_name}.py").exists():
+        importlib.import_module(f"agenthone.cli.{_name}")
 
 
 def main() -> None:

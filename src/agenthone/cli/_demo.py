@@ -23,6 +23,8 @@ class DemoState:
     seed: int
     reports: dict[str, Path] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Anything a step hands to a later one (a dataset reference, a job id, ...)."""
 
 
 def _step_sample(state: DemoState) -> None:
@@ -53,7 +55,8 @@ def _step_info(state: DemoState) -> None:
     console.print(f"optuna     {info.optuna_storage}")
 
 
-def _run_report(state: DemoState, name: str, params: dict[str, Any] | None = None) -> None:
+def run_report_step(state: DemoState, name: str, params: dict[str, Any] | None = None) -> None:
+    """Run a report notebook from a demo step, releasing the store while its kernel works."""
     from agenthone.reports import run_report
 
     # the report's kernel opens the store itself: release our write lock while it runs
@@ -73,16 +76,28 @@ def _run_report(state: DemoState, name: str, params: dict[str, Any] | None = Non
 
 
 def _step_overview_report(state: DemoState) -> None:
-    _run_report(state, "workspace_overview")
+    run_report_step(state, "workspace_overview")
 
 
-STEPS: list[tuple[str, Callable[[DemoState], None]]] = [
+BASE_STEPS: list[tuple[str, Callable[[DemoState], None]]] = [
     ("Sample logs", _step_sample),
     ("Ingest", _step_ingest),
     ("Workspace", _step_info),
     ("Report: workspace overview", _step_overview_report),
 ]
-"""The demo's steps in order; each stage of the loop adds its own."""
+
+
+def demo_steps() -> list[tuple[str, Callable[[DemoState], None]]]:
+    """The demo's steps: the foundation's, then each stage module's ``DEMO_STEPS`` in loop order."""
+    import sys
+
+    from agenthone.cli import STAGE_MODULES
+
+    steps = list(BASE_STEPS)
+    for name in STAGE_MODULES:
+        module = sys.modules.get(f"agenthone.cli.{name}")
+        steps.extend(getattr(module, "DEMO_STEPS", []))
+    return steps
 
 
 @app.command()
@@ -97,7 +112,7 @@ def demo(
     wb = Workbench.open()
     state = DemoState(wb=wb, sample_dir=wb.settings.data_dir / "sample", seed=seed)
     try:
-        for n, (title, step) in enumerate(STEPS, 1):
+        for n, (title, step) in enumerate(demo_steps(), 1):
             console.print(Rule(f"[bold]{n}. {title}", align="left"))
             step(state)
     finally:
