@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import tempfile
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,6 +173,46 @@ class _Quarantine:
         self.tmp.unlink(missing_ok=True)
 
 
+def _prefetched(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """Read the next chunk in a thread while DuckDB (which releases the GIL) works on the current one."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put(("chunk", chunk), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="hone-ingest-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            tag, item = box.get()
+            if tag == "chunk":
+                yield item
+            elif tag == "error":
+                raise item
+            else:
+                return
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.1)
+
+
 def _json_reason(text: str) -> str:
     """A precise reason for a line DuckDB could not parse."""
     try:
@@ -292,7 +334,7 @@ def ingest_file(
             "INSERT INTO ingestions VALUES (?, ?, ?, ?, now(), NULL, ?, 0, 0, 0, 0)",
             [report.ingest_id, kind.name, str(path.resolve()), report.format, size],
         )
-        for chunk in reader:
+        for chunk in _prefetched(iter(reader)):
             for pre in chunk.rejects:
                 reject(pre.line, pre.reason, pre.record)
             outcome = ingest_chunks(con, kind, chunk, report.ingest_id)

@@ -54,9 +54,11 @@ def json_source(kind: RecordKind, relation: str) -> str:
     struct = json.dumps({k: "VARCHAR" for k in keys})
     known = "[" + ", ".join(_lit(k) for k in kind.field_names) + "]"
     cols = ", ".join(f"{_ident(k)} AS {_ident('v_' + k)}" for k in keys)
+    # unknown keys, each extracted by its own path: ~7x cheaper than casting the record to a MAP
+    path = "'$.\"' || replace(replace(k, '\\', '\\\\'), '\"', '\\\"') || '\"'"
     extra = (
-        "CASE WHEN len(extra_keys) > 0 THEN to_json(map_from_entries(list_filter("
-        "map_entries(TRY(raw::JSON::MAP(VARCHAR, JSON))), lambda e: list_contains(extra_keys, e.key))))::VARCHAR END"
+        "CASE WHEN len(extra_keys) > 0 THEN to_json(map(extra_keys, "
+        f"list_transform(extra_keys, lambda k: json_extract(raw, {path}))))::VARCHAR END"
     )
     return f"""SELECT line_no, valid, is_object, {cols}, {extra} AS extra FROM (
   SELECT line_no, raw, j IS NOT NULL AS valid, j IS NOT NULL AND ltrim(raw)[1] = '{{' AS is_object,

@@ -1,0 +1,81 @@
+"""The report runner: parameters injected, HTML written, a failing cell named with partial output kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from agenthone.config import Settings
+from agenthone.reports import ReportError, available_reports, notebook_parameters, run_report
+
+
+def make_notebook(path: Path, cells: list[str], parameters: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# test report"), params] + [nbformat.v4.new_code_cell(c) for c in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def settings(workspace: Path) -> Settings:
+    s = Settings.load(workspace, notebooks_dir=str(workspace / "notebooks"))
+    s.ensure_dirs()
+    return s
+
+
+def test_parameters_are_injected_and_html_is_written(settings: Settings) -> None:
+    make_notebook(
+        settings.notebooks_dir / "reports" / "greet.ipynb",
+        ["import os\nprint(f'{greeting}-{n * 2}-{os.path.basename(workspace)}')"],
+        "workspace = None\ngreeting = 'hi'\nn = 1",
+    )
+    assert available_reports(settings) == ["greet"]
+    assert notebook_parameters(settings.notebooks_dir / "reports" / "greet.ipynb") == {
+        "workspace": "None",
+        "greeting": "'hi'",
+        "n": "1",
+    }
+    result = run_report("greet", {"greeting": "hello", "n": 21}, settings=settings)
+    assert result.ok and result.failed_cell is None
+    assert result.notebook.parent.parent == settings.reports_dir / "greet"
+    executed = nbformat.read(result.notebook, as_version=4)
+    outputs = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert f"hello-42-{settings.home.name}" in outputs
+    assert result.html is not None and f"hello-42-{settings.home.name}" in result.html.read_text(encoding="utf-8")
+    again = run_report("greet", {}, settings=settings)
+    assert again.notebook != result.notebook, "each run gets its own folder"
+
+
+def test_failing_cell_is_named_and_partial_output_kept(settings: Settings) -> None:
+    make_notebook(
+        settings.notebooks_dir / "reports" / "broken.ipynb",
+        ["print('before the failure')", "1 / 0", "print('never printed')"],
+        "workspace = None",
+    )
+    result = run_report("broken", settings=settings)
+    assert not result.ok
+    assert result.failed_cell == 4  # markdown, parameters, print, then the failing cell
+    assert result.error == "ZeroDivisionError: division by zero"
+    html = result.html.read_text(encoding="utf-8") if result.html else ""
+    assert "before the failure" in html and "ZeroDivisionError" in html
+    executed = nbformat.read(result.notebook, as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    assert [o.get("ename") for o in code[2].outputs if o.output_type == "error"] == ["ZeroDivisionError"]
+    assert code[3].outputs == [], "cells after the failure are not run"
+
+
+def test_unknown_parameter_and_missing_report_are_clear_errors(settings: Settings) -> None:
+    make_notebook(settings.notebooks_dir / "reports" / "greet.ipynb", ["pass"], "workspace = None\nn = 1")
+    with pytest.raises(ReportError, match=r"report 'greet' has no parameter 'days' \(its parameters: workspace, n\)"):
+        run_report("greet", {"days": 3}, settings=settings)
+    with pytest.raises(ReportError, match=r"no report notebook .*nope.ipynb \(available: greet\)"):
+        run_report("nope", settings=settings)
