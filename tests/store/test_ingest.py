@@ -371,3 +371,25 @@ def test_content_hash_matches_a_recomputation_over_stored_columns(store: Store, 
     kind = KINDS["run"]
     mismatched = store.sql(f"SELECT count(*) AS n FROM runs WHERE content_hash <> {hash_expression(kind)}")["n"].iloc[0]
     assert mismatched == 0
+
+
+def test_parquet_native_columns_are_validated_like_text(store: Store, tmp_path: Path) -> None:
+    import pandas as pd
+
+    rows = [run_record(i) for i in range(4)]
+    df = pd.DataFrame(rows)
+    df["timestamp"] = pd.to_datetime(df["timestamp"])
+    df.loc[1, "score"] = 1.5
+    df.loc[2, "tokens_in"] = -3
+    df["tokens_out"] = df["tokens_out"].astype("float64")
+    df.loc[3, "tokens_out"] = 2.5
+    path = tmp_path / "runs.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+    report = store.ingest(path, "run")
+    assert counts(report) == (1, 0, 0, 3)
+    reasons = [(e["line"], e["reason"]) for e in quarantine(store)]
+    assert reasons == [
+        (2, "field 'score': expected a number between 0 and 1, got '1.5'"),
+        (3, "field 'tokens_in': expected a non-negative integer, got '-3'"),
+        (4, "field 'tokens_out': expected a non-negative integer, got '2.5'"),
+    ]

@@ -224,13 +224,13 @@ def _json_reason(text: str) -> str:
     return "invalid JSON"
 
 
-def _source_sql(kind: RecordKind, chunk: Chunk) -> str:
+def _source_sql(kind: RecordKind, chunk: Chunk) -> tuple[str, frozenset[str]]:
     if chunk.layout == "json":
-        return json_source(kind, _CHUNK_VAR)
+        return json_source(kind, _CHUNK_VAR), frozenset()
     return columnar_source(kind, _CHUNK_VAR, chunk.table.schema)
 
 
-def insert_sql(kind: RecordKind, source: str, ingest_id: int | str) -> str:
+def insert_sql(kind: RecordKind, source: str, ingest_id: int | str, native: frozenset[str] = frozenset()) -> str:
     """Validate the source, skip ids already stored or seen earlier in it, insert the rest.
 
     ``ingest_id`` is a number, or a SQL expression such as a prepared-statement parameter.
@@ -239,7 +239,7 @@ def insert_sql(kind: RecordKind, source: str, ingest_id: int | str) -> str:
     quoted = ", ".join(f'"{c}"' for c in cols)
     select = ", ".join(f'ok."{c}"' for c in cols if c not in ("ingest_id", "source_line"))
     return f"""INSERT INTO {kind.table} ({quoted})
-WITH v AS MATERIALIZED ({validation_sql(kind, source)}),
+WITH v AS MATERIALIZED ({validation_sql(kind, source, native)}),
 ok AS (SELECT * FROM v WHERE reason IS NULL),
 firsts AS (SELECT id, min(line_no) AS line_no FROM ok GROUP BY id),
 ex AS (SELECT t.id FROM {kind.table} t SEMI JOIN ok ON t.id = ok.id)
@@ -248,9 +248,9 @@ SEMI JOIN firsts ON ok.id = firsts.id AND ok.line_no = firsts.line_no
 WHERE ok.id NOT IN (SELECT id FROM ex)"""
 
 
-def classify_sql(kind: RecordKind, source: str, ingest_id: int | str) -> str:
+def classify_sql(kind: RecordKind, source: str, ingest_id: int | str, native: frozenset[str] = frozenset()) -> str:
     """Status of each source record after an insert: rejected, accepted, duplicate, conflict (or new)."""
-    return f"""WITH v AS ({validation_sql(kind, source)})
+    return f"""WITH v AS ({validation_sql(kind, source, native)})
 SELECT v.line_no, v.reason, v.id, v.content_hash,
   CASE WHEN v.reason IS NOT NULL THEN 'rejected'
        WHEN t.id IS NULL THEN 'new'
@@ -277,13 +277,13 @@ def ingest_chunks(con: duckdb.DuckDBPyConnection, kind: RecordKind, chunk: Chunk
     n = chunk.table.num_rows
     if n == 0:
         return out
-    source = _source_sql(kind, chunk)
+    source, native = _source_sql(kind, chunk)
     _hone_chunk = chunk.table  # noqa: F841 - read by DuckDB's replacement scan
-    row = con.execute(insert_sql(kind, source, ingest_id)).fetchone()
+    row = con.execute(insert_sql(kind, source, ingest_id, native)).fetchone()
     out.accepted = int(row[0]) if row else 0
     if out.accepted == n:
         return out
-    for line_no, reason, rec_id, _, status in con.execute(classify_sql(kind, source, ingest_id)).fetchall():
+    for line_no, reason, rec_id, _, status in con.execute(classify_sql(kind, source, ingest_id, native)).fetchall():
         if status == "rejected":
             out.rejected.append((int(line_no), str(reason)))
         elif status == "duplicate":

@@ -69,22 +69,40 @@ def json_source(kind: RecordKind, relation: str) -> str:
     FROM {relation}))"""
 
 
-def columnar_source(kind: RecordKind, relation: str, schema: pa.Schema) -> str:
-    """Source over a relation with ``line_no`` and one column per input field (CSV, Parquet, DataFrames)."""
+def columnar_source(kind: RecordKind, relation: str, schema: pa.Schema) -> tuple[str, frozenset[str]]:
+    """Source over a relation with ``line_no`` and one column per input field (CSV, Parquet, DataFrames).
+
+    Columns whose Arrow type already fits the field (numbers, booleans, timestamps) pass through natively
+    as ``n_<field>`` and skip the text round trip; the second value names those fields.
+    """
     present = {name for name in schema.names if name != "line_no"}
     cols = []
+    native: set[str] = set()
     for key in _input_keys(kind):
-        if key in present:
-            cols.append(f"{_as_text(_ident(key), schema.field(key).type)} AS {_ident('v_' + key)}")
-        else:
+        if key not in present:
             cols.append(f"NULL::VARCHAR AS {_ident('v_' + key)}")
+        elif key in kind.field_names and _fits_natively(kind.field(key), schema.field(key).type):
+            cols.append(f"{_ident(key)} AS {_ident('n_' + key)}")
+            native.add(key)
+        else:
+            cols.append(f"{_as_text(_ident(key), schema.field(key).type)} AS {_ident('v_' + key)}")
     extras = sorted(present - set(kind.field_names))
     if extras:
         packed = ", ".join(f"{_ident(k)} := {_ident(k)}" for k in extras)
         extra = f"to_json(struct_pack({packed}))::VARCHAR"
     else:
         extra = "NULL::VARCHAR"
-    return f"SELECT line_no, true AS valid, true AS is_object, {', '.join(cols)}, {extra} AS extra FROM {relation}"
+    sql = f"SELECT line_no, true AS valid, true AS is_object, {', '.join(cols)}, {extra} AS extra FROM {relation}"
+    return sql, frozenset(native)
+
+
+def _fits_natively(spec: FieldSpec, dtype: pa.DataType) -> bool:
+    numeric = pa.types.is_integer(dtype) or pa.types.is_floating(dtype)
+    return (
+        (spec.type in ("unit", "nonneg", "number", "count") and numeric)
+        or (spec.type == "bool" and pa.types.is_boolean(dtype))
+        or (spec.type == "timestamp" and pa.types.is_timestamp(dtype))
+    )
 
 
 def _as_text(col: str, dtype: pa.DataType) -> str:
@@ -95,7 +113,30 @@ def _as_text(col: str, dtype: pa.DataType) -> str:
     return f"CAST({col} AS VARCHAR)"
 
 
-def _typed(spec: FieldSpec) -> str:
+def _text(spec: FieldSpec, native: frozenset[str]) -> str:
+    """The field's value as text: the source's VARCHAR column, or a rendering of its native column."""
+    if spec.name in native:
+        return f"CAST({_ident('n_' + spec.name)} AS VARCHAR)"
+    return _ident("v_" + spec.name)
+
+
+def _present(spec: FieldSpec, native: frozenset[str]) -> str:
+    col = _ident(("n_" if spec.name in native else "v_") + spec.name)
+    return f"{col} IS NOT NULL"
+
+
+def _typed(spec: FieldSpec, native: frozenset[str] = frozenset()) -> str:
+    if spec.name in native:
+        n = _ident("n_" + spec.name)
+        match spec.type:
+            case "timestamp":
+                return f"CAST({n} AS TIMESTAMPTZ)"
+            case "bool":
+                return n
+            case "count":
+                return f"CASE WHEN {n} = floor({n}) AND abs({n}) < 9e15 THEN CAST({n} AS BIGINT) END"
+            case _:
+                return f"CAST({n} AS DOUBLE)"
     v = _ident("v_" + spec.name)
     match spec.type:
         case "id" | "text":
@@ -125,9 +166,9 @@ def _typed(spec: FieldSpec) -> str:
     raise AssertionError(spec.type)
 
 
-def _type_error(spec: FieldSpec) -> tuple[str, str] | None:
+def _type_error(spec: FieldSpec, native: frozenset[str] = frozenset()) -> tuple[str, str] | None:
     """(condition, message expression) for a present value of the wrong type, or None."""
-    v = _ident("v_" + spec.name)
+    v = _text(spec, native)
     t = _ident("t_" + spec.name)
     head = f"field {spec.name!r}: "
     got = f"', got ' || {_show(v)}"
@@ -232,7 +273,7 @@ def _canonical_text(kind: RecordKind) -> str:
     return "concat_ws(chr(31), " + ", ".join(parts) + ")"
 
 
-def validation_sql(kind: RecordKind, source: str) -> str:
+def validation_sql(kind: RecordKind, source: str, native: frozenset[str] = frozenset()) -> str:
     """The query that turns a source into ``line_no, reason, <fields...>, content_hash``.
 
     ``reason`` is NULL for a valid record; otherwise it is the one-line explanation of the first failure.
@@ -244,9 +285,9 @@ def validation_sql(kind: RecordKind, source: str) -> str:
         elif spec.name == "agent_name" and kind.aliases:
             expr = f"coalesce({_typed(spec)}, CASE WHEN trim(v_agent_id) = '' THEN NULL ELSE v_agent_id END)"
         elif spec.name == "agent_name" and "agent_id" in kind.field_names:
-            expr = f"coalesce({_typed(spec)}, {_typed(kind.field('agent_id'))})"
+            expr = f"coalesce({_typed(spec, native)}, {_typed(kind.field('agent_id'), native)})"
         else:
-            expr = _typed(spec)
+            expr = _typed(spec, native)
         typed.append(f"{expr} AS {_ident('t_' + spec.name)}")
     derived = ""
     if kind.name == "edit":
@@ -262,18 +303,18 @@ def validation_sql(kind: RecordKind, source: str) -> str:
     for spec in kind.fields:
         if spec.required:
             t = _ident("t_" + spec.name)
-            checks.append((f"{t} IS NULL AND {_ident('v_' + spec.name)} IS NULL", _lit(f"missing required field {spec.name!r}")))
+            checks.append((f"{t} IS NULL AND NOT {_present(spec, native)}", _lit(f"missing required field {spec.name!r}")))
             if spec.type in ("id", "text"):
                 checks.append((f"{t} IS NULL", _lit(f"field {spec.name!r}: must not be empty")))
     for spec in kind.fields:
-        v = _ident("v_" + spec.name)
+        present = _present(spec, native)
         if spec.type == "messages":
             for cond, msg in _message_checks(spec):
-                checks.append((f"{v} IS NOT NULL AND ({cond})", msg))
+                checks.append((f"{present} AND ({cond})", msg))
             continue
-        err = _type_error(spec)
+        err = _type_error(spec, native)
         if err is not None:
-            checks.append((f"{v} IS NOT NULL AND ({err[0]})", err[1]))
+            checks.append((f"{present} AND ({err[0]})", err[1]))
     reason = "CASE " + " ".join(f"WHEN {c} THEN {m}" for c, m in checks) + " END"
 
     out_cols = []
