@@ -107,6 +107,7 @@ BAD_LINES = [
     ('["not", "an", "object"]', "expected a JSON object"),
     ('"just a string"', "expected a JSON object"),
     ("42", "expected a JSON object"),
+    ("null", "expected a JSON object"),
     (json.dumps(run_record(10, score="high")), "field 'score': expected a number between 0 and 1, got 'high'"),
     (json.dumps(run_record(11, score=1.7)), "field 'score': expected a number between 0 and 1, got '1.7'"),
     (json.dumps(run_record(12, success="maybe")), "field 'success': expected true or false, got 'maybe'"),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Union
 
 __all__ = [
     "CASUAL_CLOSE",
@@ -24,7 +23,6 @@ __all__ = [
     "Template",
     "compile_template",
     "render",
-    "split_registers",
     "to_casual",
     "to_formal",
 ]
@@ -32,7 +30,7 @@ __all__ = [
 CASUAL_OPEN, CASUAL_CLOSE, FORMAL_OPEN, FORMAL_CLOSE = "\x01", "\x02", "\x03", "\x04"
 _MARKS = str.maketrans({"«": CASUAL_OPEN, "»": CASUAL_CLOSE, "‹": FORMAL_OPEN, "›": FORMAL_CLOSE})
 
-SlotSource = Union[Sequence[str], Callable[[random.Random], str]]
+SlotSource = Sequence[str] | Callable[[random.Random], str]
 
 
 class Slot:
@@ -53,7 +51,7 @@ class Choice:
         self.options = options
 
 
-Part = Union[str, Slot, Choice]
+Part = str | Slot | Choice
 Template = tuple[Part, ...]
 
 # contractions written as slots, e.g. {you'll}: casual keeps the contraction, formal spells it out
@@ -81,6 +79,8 @@ CONTRACTIONS: dict[str, str] = {
     "We've": "We have",
     "Don't": "Do not",
     "There's": "There is",
+    "You've": "You have",
+    "Here's": "Here is",
 }
 
 
@@ -138,9 +138,7 @@ def _parse(text: str, pos: int, *, top: bool) -> tuple[Template, int]:
     return tuple(parts), pos
 
 
-def render(
-    template: Template, ctx: Mapping[str, str], rnd: random.Random, slots: Mapping[str, SlotSource]
-) -> str:
+def render(template: Template, ctx: Mapping[str, str], rnd: random.Random, slots: Mapping[str, SlotSource]) -> str:
     """Fill a compiled template; context values win over fresh draws so one record stays consistent."""
     out: list[str] = []
     _render_into(out, template, ctx, rnd, slots)
@@ -157,21 +155,27 @@ def _render_into(
             value = ctx.get(part.name)
             if value is None:
                 source = slots[part.name]
-                if callable(source):
-                    value = source(rnd)
-                else:
-                    value = source[int(rnd.random() * len(source))]
+                value = source(rnd) if callable(source) else source[int(rnd.random() * len(source))]
             out.append(value)
         else:
             options = part.options  # type: ignore[union-attr]
             _render_into(out, options[int(rnd.random() * len(options))], ctx, rnd, slots)
 
 
-_CASUAL_SEG = re.compile(f"{CASUAL_OPEN}[^{CASUAL_CLOSE}]*{CASUAL_CLOSE}")
-_FORMAL_SEG = re.compile(f"{FORMAL_OPEN}[^{FORMAL_CLOSE}]*{FORMAL_CLOSE}")
+# innermost segments first: casual text may hold an intensifier or a contraction of its own
+_CASUAL_SEG = re.compile(f"{CASUAL_OPEN}[^{CASUAL_OPEN}{CASUAL_CLOSE}]*{CASUAL_CLOSE}")
+_FORMAL_SEG = re.compile(f"{FORMAL_OPEN}[^{FORMAL_OPEN}{FORMAL_CLOSE}]*{FORMAL_CLOSE}")
 _MARK_CHARS = str.maketrans("", "", CASUAL_OPEN + CASUAL_CLOSE + FORMAL_OPEN + FORMAL_CLOSE)
 _SPACES = re.compile(r" {2,}")
 _SPACE_PUNCT = re.compile(r" ([,.;:!?])")
+
+
+def _strip(pattern: re.Pattern[str], text: str) -> str:
+    for _ in range(4):
+        text, n = pattern.subn("", text)
+        if not n:
+            break
+    return text
 
 
 def _tidy(text: str) -> str:
@@ -185,16 +189,11 @@ def to_formal(text: str) -> str:
     """The formal register of a rendered text (the only one for texts without marks)."""
     if CASUAL_OPEN not in text and FORMAL_OPEN not in text:
         return text
-    return _tidy(_CASUAL_SEG.sub("", text).translate(_MARK_CHARS))
+    return _tidy(_strip(_CASUAL_SEG, text).translate(_MARK_CHARS))
 
 
 def to_casual(text: str) -> str:
     """The casual register of a rendered text."""
     if CASUAL_OPEN not in text and FORMAL_OPEN not in text:
         return text
-    return _tidy(_FORMAL_SEG.sub("", text).translate(_MARK_CHARS))
-
-
-def split_registers(text: str) -> tuple[str, str]:
-    """(casual, formal) renderings of one marked text."""
-    return to_casual(text), to_formal(text)
+    return _tidy(_strip(_FORMAL_SEG, text).translate(_MARK_CHARS))

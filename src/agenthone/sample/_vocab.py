@@ -109,7 +109,7 @@ OCCASIONS = _words(
 CARRIERS = _words("UPS;FedEx;DHL;USPS;Royal Mail;DPD;Canada Post;PostNL;GLS;Australia Post")
 SHIP_STATUSES = _words(
     "in transit;out for delivery;delayed at the regional hub;awaiting pickup;held at customs;"
-    "label created;delivered to the parcel locker;rerouted to a nearby depot"
+    "waiting for a shipping label;ready at the parcel locker;rerouted to a nearby depot;at the sorting centre"
 )
 RETURN_REASONS = _words(
     "it arrived damaged;the size runs small;the colour differs from the photos;it was a duplicate order;"
@@ -134,7 +134,7 @@ SUPPORT_ISSUES = _words(
 # security
 PACKAGES = _words(
     "lodash;requests;openssl;log4j-core;django;express;jackson-databind;urllib3;pillow;axios;spring-web;"
-    "flask;jinja2;numpy;moment;minimist;handlebars;netty-codec;snakeyaml;golang.org/x/net;tar;semver;"
+    "flask;jinja2;numpy;moment;minimist;handlebars;netty-codec;snakeyaml;go-yaml;tar;semver;"
     "protobuf;cryptography;pyyaml;commons-text;xstream;tomcat-embed-core;nginx;curl;libxml2;zlib;sqlite;"
     "webpack-dev-server;ws;follow-redirects;undici;shelljs;xml2js;sharp;rails;nokogiri;rack;puma;laravel;"
     "guzzle;symfony;phpmailer;okhttp;grpc;aiohttp;tornado;gunicorn;paramiko;setuptools;werkzeug;sqlparse"
@@ -150,7 +150,7 @@ SEVERITIES = _words("critical;high;medium;low")
 COMPONENTS = _words(
     "the checkout service;the auth gateway;the billing worker;the image resizer;the admin portal;"
     "the search API;the notification queue;the export job;the mobile backend;the reporting dashboard;"
-    "the partner webhook handler;the file upload service;the session store;the pricing engine;"
+    "the partner webhook handler;the file upload service;the token store;the pricing engine;"
     "the inventory sync job;the customer portal"
 )
 FILE_PATHS = _words(
@@ -192,15 +192,13 @@ BUCKETS = _words(
     "prod-invoices;customer-exports;ml-training-data;marketing-assets;audit-logs;backup-snapshots;"
     "partner-drops;analytics-raw;payroll-reports;support-attachments"
 )
-TEAMS = _words(
-    "platform;payments;growth;data;support;security;mobile;finance;marketing;logistics;search;identity"
-)
+TEAMS = _words("platform;payments;growth;data;support;security;mobile;finance;marketing;logistics;search;identity")
 
 # analytics and research
 METRICS = _words(
     "weekly active users;checkout conversion;average order value;churn rate;net revenue retention;"
     "trial-to-paid conversion;cart abandonment;support ticket volume;first-response time;refund rate;"
-    "repeat purchase rate;page load time;signup completion;daily orders;gross margin;session length;"
+    "repeat purchase rate;page load time;signup completion;daily orders;gross margin;time on site;"
     "email click-through rate;return rate;inventory turnover;customer lifetime value"
 )
 DIMENSIONS = _words(
@@ -208,7 +206,7 @@ DIMENSIONS = _words(
     "payment method;browser;warehouse;customer segment;campaign"
 )
 TABLES = _words(
-    "orders;order_items;customers;sessions;events;subscriptions;invoices;refunds;tickets;products;"
+    "orders;order_items;customers;visits;events;subscriptions;invoices;refunds;tickets;products;"
     "shipments;page_views;campaigns;payments;inventory_snapshots"
 )
 PERIODS = _words(
@@ -229,9 +227,9 @@ SOURCES = _words(
     "a randomised field experiment;a benchmark study;a conference keynote;a systematic review"
 )
 PROJECTS = _words(
-    "Project Lighthouse;the checkout redesign;the Q4 pricing test;the warehouse migration;"
-    "the mobile relaunch;the partner API;the loyalty refresh;the data-platform upgrade;the help-centre revamp;"
-    "the onboarding flow;the spring campaign;the SOC 2 audit;the search rewrite;the returns portal"
+    "Lighthouse project;checkout redesign;Q4 pricing test;warehouse migration;mobile relaunch;partner API;"
+    "loyalty refresh;data-platform upgrade;help-centre revamp;onboarding flow;spring campaign;SOC 2 audit;"
+    "search rewrite;returns portal;billing migration;design-system rollout;CRM cleanup;EU expansion"
 )
 
 # marketing
@@ -259,9 +257,7 @@ CAMPAIGNS = _words(
     "Autumn Reset;Pack Light Week;Cosy Season;Back to the Trail;Desk Glow-Up;Give Better;Winter Warmers;"
     "Spring Refresh;Brew Better;Small Spaces Big Ideas;Summer Off-Grid;New Year Reset"
 )
-DISCOUNT_CODES = _words(
-    "AUTUMN20;WELCOME10;FREESHIP;COSY15;TRAIL25;GIFT2026;FLASH30;LOYAL12;SPRING15;BUNDLE20"
-)
+DISCOUNT_CODES = _words("AUTUMN20;WELCOME10;FREESHIP;COSY15;TRAIL25;GIFT2026;FLASH30;LOYAL12;SPRING15;BUNDLE20")
 SEGMENTS = _words(
     "lapsed customers;first-time buyers;VIP members;newsletter subscribers;cart abandoners;"
     "high-value repeat buyers;app users;trial sign-ups;wholesale partners;gift shoppers"
@@ -275,9 +271,7 @@ PLUGINS = _words(
     "The Events Calendar;MailPoet;Duplicate Page;Regenerate Thumbnails;WP Super Cache;Sucuri Security;"
     "Gravity Forms;Beaver Builder;WPML;Autoptimize;Query Monitor;Loco Translate;Code Snippets"
 )
-THEMES = _words(
-    "Astra;GeneratePress;Kadence;OceanWP;Twenty Twenty-Five;Neve;Blocksy;Divi;Hello Elementor;Storefront"
-)
+THEMES = _words("Astra;GeneratePress;Kadence;OceanWP;Twenty Twenty-Five;Neve;Blocksy;Divi;Hello Elementor;Storefront")
 WP_ISSUES = _words(
     "an outdated jQuery dependency;an unescaped shortcode attribute;a missing nonce check;"
     "autoloaded options bloating the database;a REST endpoint without a permission callback;"
@@ -343,9 +337,7 @@ HABITS = _words(
     "limiting caffeine after noon;gentle stretching;screen breaks every hour;balanced meals;"
     "a wind-down routine;strength training twice a week;breathing exercises;wearing sunscreen daily"
 )
-NUTRIENTS = _words(
-    "magnesium;vitamin C;fibre;omega-3 fats;protein;potassium;iron;calcium;zinc;B vitamins;electrolytes"
-)
+NUTRIENTS = _words("magnesium;vitamin C;fibre;omega-3 fats;protein;potassium;iron;calcium;zinc;B vitamins;electrolytes")
 
 
 def _digits(rnd: random.Random, n: int) -> str:
@@ -452,6 +444,13 @@ def _intensifier(rnd: random.Random) -> str:
 
 def _team_member(rnd: random.Random) -> str:
     return rnd.choice(FIRST_NAMES)
+
+
+def _rating(rnd: random.Random) -> str:
+    return f"4.{rnd.randint(1, 9)}"
+
+
+DIMENSION_COLUMNS = _words("region;plan_tier;channel;device_type;signup_cohort;category;country;payment_method")
 
 
 def _keyword_volume(rnd: random.Random) -> str:
@@ -564,4 +563,26 @@ SLOTS: dict[str, SlotSource] = {
     "habit": HABITS,
     "habit2": HABITS,
     "nutrient": NUTRIENTS,
+    "package2": PACKAGES,
+    "cve2": _cve,
+    "version2": _version,
+    "severity2": SEVERITIES,
+    "fixed_version2": _version,
+    "technique2": TECHNIQUES,
+    "bucket2": BUCKETS,
+    "period2": PERIODS,
+    "owner2": _team_member,
+    "team2": TEAMS,
+    "weekday2": WEEKDAYS,
+    "dimension2": DIMENSIONS,
+    "dimension_col": DIMENSION_COLUMNS,
+    "source2": SOURCES,
+    "sku2": _sku,
+    "color2": COLORS,
+    "rating": _rating,
+    "customer_first": FIRST_NAMES,
+    "plan2": PLANS,
+    "account_feature2": ACCOUNT_FEATURES,
+    "jurisdiction2": JURISDICTIONS,
+    "slug2": SLUGS,
 }

@@ -61,7 +61,7 @@ def json_source(kind: RecordKind, relation: str) -> str:
         f"list_transform(extra_keys, lambda k: json_extract(raw, {path}))))::VARCHAR END"
     )
     return f"""SELECT line_no, valid, is_object, {cols}, {extra} AS extra FROM (
-  SELECT line_no, raw, j IS NOT NULL AS valid, j IS NOT NULL AND ltrim(raw)[1] = '{{' AS is_object,
+  SELECT line_no, raw, j IS NOT NULL OR json_valid(raw) AS valid, j IS NOT NULL AND ltrim(raw)[1] = '{{' AS is_object,
          extra_keys, unnest(j, recursive := false)
   FROM (
     SELECT line_no, raw, TRY(json_transform(raw, {_lit(struct)})) AS j,
