@@ -26,17 +26,63 @@ import tempfile
 import time
 from pathlib import Path
 
-WORDS = (
-    "scan report vulnerability dependency package version update customer order refund shipping product "
-    "description campaign audience brand tone plugin wordpress theme security header cookie policy invoice "
-    "summary analysis latency token model prompt response error retry cache database index query user session"
-).split()
+WORDS = [
+    "scan",
+    "report",
+    "vulnerability",
+    "dependency",
+    "package",
+    "version",
+    "update",
+    "customer",
+    "order",
+    "refund",
+    "shipping",
+    "product",
+    "description",
+    "campaign",
+    "audience",
+    "brand",
+    "tone",
+    "plugin",
+    "wordpress",
+    "theme",
+    "security",
+    "header",
+    "cookie",
+    "policy",
+    "invoice",
+    "summary",
+    "analysis",
+    "latency",
+    "token",
+    "model",
+    "prompt",
+    "response",
+    "error",
+    "retry",
+    "cache",
+    "database",
+    "index",
+    "query",
+    "user",
+    "session",
+]
 AGENTS = [
-    ("vuln-scanner", "core_security"), ("secret-detector", "core_security"), ("threat-summarizer", "ai_intelligence"),
-    ("trend-analyst", "ai_intelligence"), ("product-copywriter", "ecommerce"), ("order-assistant", "ecommerce"),
-    ("seo-optimizer", "marketing_brand"), ("brand-voice", "marketing_brand"), ("wp-plugin-auditor", "wordpress_cms"),
-    ("wp-content-editor", "wordpress_cms"), ("support-triage", "customer_service"), ("refund-helper", "customer_service"),
-    ("legal-reviewer", "specialized"), ("sql-tutor", "specialized"),
+    ("vuln-scanner", "core_security"),
+    ("secret-detector", "core_security"),
+    ("threat-summarizer", "ai_intelligence"),
+    ("trend-analyst", "ai_intelligence"),
+    ("product-copywriter", "ecommerce"),
+    ("order-assistant", "ecommerce"),
+    ("seo-optimizer", "marketing_brand"),
+    ("brand-voice", "marketing_brand"),
+    ("wp-plugin-auditor", "wordpress_cms"),
+    ("wp-content-editor", "wordpress_cms"),
+    ("support-triage", "customer_service"),
+    ("refund-helper", "customer_service"),
+    ("legal-reviewer", "specialized"),
+    ("sql-tutor", "specialized"),
 ]
 MODELS = [("gpt-4o-mini", 0.15e-6, 0.6e-6), ("gpt-4o", 2.5e-6, 10e-6), ("claude-3-5-sonnet", 3e-6, 15e-6)]
 
@@ -117,7 +163,7 @@ con.execute(
 """
 
 
-def bench_format(fmt: str, path: Path, work: Path, n: int, memory: str, repeats: int) -> dict[str, float]:
+def bench_format(fmt: str, path: Path, work: Path, *, n: int, memory: str, repeats: int) -> dict[str, float]:
     """Alternate hone and the ceiling ``repeats`` times (this machine is noisy) and keep medians."""
     script = work / "ceiling.py"
     script.write_text(CEILING)
@@ -139,7 +185,10 @@ def bench_format(fmt: str, path: Path, work: Path, n: int, memory: str, repeats:
         assert ceiling["records"] == n
         ceil_s.append(ceiling["seconds"])
         ceil_rss.append(c_rss)
-        log(f"  {fmt} rep {rep + 1}: hone {hone_s[-1]:.2f} s ({rss:.0f} MB), ceiling {ceil_s[-1]:.2f} s ({c_rss:.0f} MB)")
+        log(
+            f"  {fmt} rep {rep + 1}: hone {hone_s[-1]:.2f} s ({rss:.0f} MB),"
+            f" ceiling {ceil_s[-1]:.2f} s ({c_rss:.0f} MB)"
+        )
         shutil.rmtree(ws)
         db.unlink()
     seconds, c_seconds = statistics.median(hone_s), statistics.median(ceil_s)
@@ -175,8 +224,10 @@ def main() -> None:
         results = {
             "records": args.records,
             "memory_limit": args.memory_limit,
-            "jsonl": bench_format("jsonl", jsonl, work, args.records, args.memory_limit, args.repeats),
-            "parquet": bench_format("parquet", parquet, work, args.records, args.memory_limit, args.repeats),
+            "jsonl": bench_format("jsonl", jsonl, work, n=args.records, memory=args.memory_limit, repeats=args.repeats),
+            "parquet": bench_format(
+                "parquet", parquet, work, n=args.records, memory=args.memory_limit, repeats=args.repeats
+            ),
         }
     results["targets"] = {"min_ratio_of_ceiling": 0.5, "max_peak_rss_mb_jsonl": 1024}
     results["meets_targets"] = bool(

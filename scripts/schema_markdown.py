@@ -1,7 +1,7 @@
 """Print the README's record-schema section, generated from agenthone.records.
 
-    python scripts/schema_markdown.py            # print it
-    python scripts/schema_markdown.py --write    # replace the section in README.md
+python scripts/schema_markdown.py            # print it
+python scripts/schema_markdown.py --write    # replace the section in README.md
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ TYPE_TEXT = {
     "text": "string",
     "content": "text or any JSON",
     "timestamp": "ISO 8601 (naive = UTC)",
-    "bool": "true/false (also \"true\", 1/0, \"yes\"/\"no\")",
+    "bool": 'true/false (also "true", 1/0, "yes"/"no")',
     "unit": "number in [0, 1]",
     "nonneg": "number ≥ 0",
     "count": "integer ≥ 0",
@@ -27,7 +27,7 @@ TYPE_TEXT = {
     "object": "JSON object",
     "array": "JSON array",
     "messages": "OpenAI chat messages",
-    "tags": "list of strings, or \"a, b\"",
+    "tags": 'list of strings, or "a, b"',
 }
 
 

@@ -115,7 +115,11 @@ def sample_store_file(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory
         if not (root / "sample-small-seed0.done").exists():
             db.unlink(missing_ok=True)
             with Store(db) as store:
-                for kind, name in (("run", "runs.jsonl"), ("edit", "edits.jsonl"), ("conversation", "conversations.jsonl")):
+                for kind, name in (
+                    ("run", "runs.jsonl"),
+                    ("edit", "edits.jsonl"),
+                    ("conversation", "conversations.jsonl"),
+                ):
                     report = store.ingest(sample_dir / name, kind)
                     assert report.rejected == 0, report.as_dict()
             (root / "sample-small-seed0.done").write_text("ok")

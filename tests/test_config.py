@@ -24,7 +24,7 @@ def test_defaults_live_under_the_workspace(workspace: Path) -> None:
 def test_hone_toml_then_environment_then_overrides(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (workspace / "hone.toml").write_text(
         'data_dir = "logs"\nmlflow_tracking_uri = "sqlite:///tracking/ml.db"\nduckdb_memory_limit = "1GB"\n'
-        "[prices]\n\"gpt-4o-mini\" = 3.0\n",
+        '[prices]\n"gpt-4o-mini" = 3.0\n',
         encoding="utf-8",
     )
     s = Settings.load()
@@ -59,5 +59,5 @@ def test_bad_settings_name_the_setting(workspace: Path) -> None:
     with pytest.raises(ConfigError, match="setting 'duckdb_threads'"):
         Settings.load()
     (workspace / "hone.toml").write_text("data_dir = [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="hone.toml"):
+    with pytest.raises(ConfigError, match=r"hone\.toml"):
         Settings.load()

@@ -24,7 +24,18 @@ def reference_distance(a: str, b: str) -> float:
 
 
 def test_tokens_are_words_and_single_punctuation() -> None:
-    assert word_tokens("Let me analyze this. It's fine!") == ["Let", "me", "analyze", "this", ".", "It", "'", "s", "fine", "!"]
+    assert word_tokens("Let me analyze this. It's fine!") == [
+        "Let",
+        "me",
+        "analyze",
+        "this",
+        ".",
+        "It",
+        "'",
+        "s",
+        "fine",
+        "!",
+    ]
     assert word_tokens("") == [] and word_tokens(None) == []
 
 

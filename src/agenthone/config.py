@@ -77,7 +77,9 @@ class Settings(BaseModel):
             "home": root,
             "data_dir": data_dir,
             "store_path": _abs(root, values.pop("store_path", data_dir / "agenthone.duckdb")),
-            "mlflow_tracking_uri": _sqlite_uri(root, values.pop("mlflow_tracking_uri", f"sqlite:///{mlruns / 'mlflow.db'}")),
+            "mlflow_tracking_uri": _sqlite_uri(
+                root, values.pop("mlflow_tracking_uri", f"sqlite:///{mlruns / 'mlflow.db'}")
+            ),
             "mlflow_artifact_root": _abs(root, values.pop("mlflow_artifact_root", mlruns / "artifacts")),
             "optuna_storage": _sqlite_uri(root, values.pop("optuna_storage", f"sqlite:///{mlruns / 'optuna.db'}")),
             "reports_dir": _abs(root, values.pop("reports_dir", "reports")),

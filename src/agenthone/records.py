@@ -104,7 +104,9 @@ class RecordKind:
         raise KeyError(name)
 
 
-_COMMON_TAIL = (FieldSpec("metadata", "object", description="free-form JSON object; unknown input fields land here too"),)
+_COMMON_TAIL = (
+    FieldSpec("metadata", "object", description="free-form JSON object; unknown input fields land here too"),
+)
 
 RUN = RecordKind(
     name="run",

@@ -13,7 +13,12 @@ from tests.conftest import run_record, write_jsonl
 
 def hone(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "agenthone.cli", *args], capture_output=True, text=True, cwd=cwd, env=os.environ.copy(), timeout=300
+        [sys.executable, "-m", "agenthone.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=os.environ.copy(),
+        timeout=300,
     )
 
 
@@ -66,7 +71,12 @@ def test_info_reports_locations_and_counts(workspace: Path, tmp_path: Path) -> N
 
 def test_store_held_by_another_process_is_a_clear_error(workspace: Path, tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from agenthone import Workbench; wb = Workbench.open(); print('ready', flush=True); time.sleep(60)"],
+        [
+            sys.executable,
+            "-c",
+            "import time; from agenthone import Workbench; wb = Workbench.open(); print('ready', flush=True);"
+            " time.sleep(60)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
@@ -88,7 +98,10 @@ def test_report_command_parameters_and_failure(workspace: Path) -> None:
     folder = workspace / "notebooks" / "reports"
     folder.mkdir(parents=True)
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}, "language_info": {"name": "python"}}
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"},
+    }
     params = nbformat.v4.new_code_cell("workspace = None\nfail = False")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("assert not fail, 'asked to fail'")]

@@ -68,7 +68,9 @@ def test_failing_cell_is_named_and_partial_output_kept(settings: Settings) -> No
     html = result.html.read_text(encoding="utf-8") if result.html else ""
     assert "before the failure" in html and "ZeroDivisionError" in html
     executed = nbformat.read(result.notebook, as_version=4)
-    code = [c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])]
+    code = [
+        c for c in executed.cells if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
     assert [o.get("ename") for o in code[2].outputs if o.output_type == "error"] == ["ZeroDivisionError"]
     assert code[3].outputs == [], "cells after the failure are not run"
 

@@ -76,7 +76,9 @@ def test_many_threads_logging_at_once(wb: Workbench) -> None:
     def worker(t: int) -> None:
         try:
             for i in range(15):
-                rid = wb.log_run(agent_name=f"agent-{t}", id=f"t{t}-{i}", output=str(i), timestamp="2026-10-01T00:00:00Z")
+                rid = wb.log_run(
+                    agent_name=f"agent-{t}", id=f"t{t}-{i}", output=str(i), timestamp="2026-10-01T00:00:00Z"
+                )
                 # every thread also logs the same shared record: it must be stored once
                 wb.log_run(id="shared", agent_name="shared", timestamp="2026-10-01T00:00:00Z")
                 with lock:

@@ -114,25 +114,36 @@ BAD_LINES = [
     (json.dumps(run_record(13, tokens_in=-5)), "field 'tokens_in': expected a non-negative integer, got '-5'"),
     (json.dumps(run_record(14, tokens_out=2.5)), "field 'tokens_out': expected a non-negative integer, got '2.5'"),
     (json.dumps(run_record(15, latency_ms="fast")), "field 'latency_ms': expected a non-negative number, got 'fast'"),
-    (json.dumps(run_record(16, agent_name={"x": 1}, agent_id=None)), "field 'agent_name': expected a string, got a JSON object"),
+    (
+        json.dumps(run_record(16, agent_name={"x": 1}, agent_id=None)),
+        "field 'agent_name': expected a string, got a JSON object",
+    ),
     (json.dumps(run_record(17, metadata=[1, 2])), "field 'metadata': expected a JSON object, got '[1,2]'"),
     (json.dumps({k: v for k, v in run_record(18).items() if k != "timestamp"}), "missing required field 'timestamp'"),
     (
         json.dumps({k: v for k, v in run_record(19).items() if k not in ("agent_name", "agent_id")}),
         "missing required field 'agent_name'",
     ),
-    (json.dumps(run_record(20, timestamp="yesterday")), "field 'timestamp': expected an ISO 8601 timestamp, got 'yesterday'"),
+    (
+        json.dumps(run_record(20, timestamp="yesterday")),
+        "field 'timestamp': expected an ISO 8601 timestamp, got 'yesterday'",
+    ),
     (
         json.dumps(run_record(21, timestamp="2026-13-45T00:00:00Z")),
         "field 'timestamp': expected an ISO 8601 timestamp, got '2026-13-45T00:00:00Z'",
     ),
-    (json.dumps(run_record(22, timestamp=1767225600)), "field 'timestamp': expected an ISO 8601 timestamp, got '1767225600'"),
+    (
+        json.dumps(run_record(22, timestamp=1767225600)),
+        "field 'timestamp': expected an ISO 8601 timestamp, got '1767225600'",
+    ),
     (json.dumps(run_record(23, agent_name="   ", agent_id=None)), "field 'agent_name': must not be empty"),
 ]
 
 
 @pytest.mark.parametrize(("line", "reason"), BAD_LINES, ids=[r for _, r in BAD_LINES])
-def test_bad_line_is_quarantined_with_file_line_and_reason(store: Store, tmp_path: Path, line: str, reason: str) -> None:
+def test_bad_line_is_quarantined_with_file_line_and_reason(
+    store: Store, tmp_path: Path, line: str, reason: str
+) -> None:
     path = tmp_path / "runs.jsonl"
     path.write_text(json.dumps(run_record(1)) + "\n" + line + "\n" + json.dumps(run_record(2)) + "\n", encoding="utf-8")
     report = store.ingest(path, "run")
@@ -158,7 +169,12 @@ def test_invalid_utf8_rejects_only_that_line(store: Store, tmp_path: Path) -> No
 
 def test_bom_and_crlf_and_blank_lines_are_tolerated(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "runs.jsonl"
-    body = "\r\n".join(json.dumps(run_record(i)) for i in range(4)) + "\r\n\r\n   \r\n" + json.dumps(run_record(4)) + "\r\n"
+    body = (
+        "\r\n".join(json.dumps(run_record(i)) for i in range(4))
+        + "\r\n\r\n   \r\n"
+        + json.dumps(run_record(4))
+        + "\r\n"
+    )
     path.write_bytes(b"\xef\xbb\xbf" + body.encode())
     report = store.ingest(path, "run")
     assert counts(report) == (5, 0, 0, 0)
@@ -194,7 +210,9 @@ def test_empty_file_ingests_nothing(store: Store, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("make", ["missing", "directory", "unknown-extension"])
 def test_unreadable_paths_exit_2_and_store_nothing(store: Store, tmp_path: Path, make: str) -> None:
-    path = {"missing": tmp_path / "nope.jsonl", "directory": tmp_path / "dir", "unknown-extension": tmp_path / "x.txt"}[make]
+    path = {"missing": tmp_path / "nope.jsonl", "directory": tmp_path / "dir", "unknown-extension": tmp_path / "x.txt"}[
+        make
+    ]
     if make == "directory":
         path.mkdir()
     if make == "unknown-extension":
@@ -267,7 +285,9 @@ def test_csv_values_are_typed_like_json(store: Store, tmp_path: Path) -> None:
     assert df["success"].tolist() == [r["success"] for r in rows]
     assert json.loads(df["metadata"].iloc[0]) == {"region": "eu"}
     # the same records from JSON lines are duplicates, not conflicts
-    assert counts(store.ingest(write_jsonl(tmp_path / "same.jsonl", [{k: r[k] for k in fields} for r in rows]), "run")) == (
+    assert counts(
+        store.ingest(write_jsonl(tmp_path / "same.jsonl", [{k: r[k] for k in fields} for r in rows]), "run")
+    ) == (
         0,
         10,
         0,
@@ -287,10 +307,10 @@ def test_csv_missing_required_column_rejects_the_file(store: Store, tmp_path: Pa
 def test_csv_row_with_wrong_cell_count_and_quoted_newlines(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "runs.csv"
     path.write_text(
-        'id,timestamp,agent_name,output\n'
+        "id,timestamp,agent_name,output\n"
         'r1,2026-10-01T00:00:00Z,a,"two\nlines"\n'
-        'r2,2026-10-01T00:00:00Z,a\n'
-        'r3,2026-10-01T00:00:00Z,a,ok\n',
+        "r2,2026-10-01T00:00:00Z,a\n"
+        "r3,2026-10-01T00:00:00Z,a,ok\n",
         encoding="utf-8",
     )
     report = store.ingest(path, "run")
@@ -335,8 +355,11 @@ def test_conversations_validate_chat_messages(store: Store, tmp_path: Path) -> N
     base = {"timestamp": "2026-10-01T00:00:00Z", "agent_name": "bot"}
     ok_messages = [
         {"role": "user", "content": "where is my order?"},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
-                                                                "function": {"name": "f", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "shipped"},
         {"role": "assistant", "content": [{"type": "text", "text": "It shipped."}]},
     ]
@@ -353,7 +376,8 @@ def test_conversations_validate_chat_messages(store: Store, tmp_path: Path) -> N
     reasons = [e["reason"] for e in quarantine(store)]
     assert reasons == [
         "field 'messages': must hold at least one message",
-        "field 'messages': message 1: role must be one of system, developer, user, assistant, tool, function, got 'robot'",
+        "field 'messages': message 1: role must be one of system, developer, user, assistant, tool, function,"
+        " got 'robot'",
         "field 'messages': message 2 has neither content nor tool_calls",
         "field 'messages': expected a JSON array of chat messages, got 'hello'",
         "missing required field 'messages'",

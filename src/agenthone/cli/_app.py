@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -39,13 +39,13 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     run = "run"
     edit = "edit"
     conversation = "conversation"
 
 
-class FileFormat(str, Enum):
+class FileFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
     csv = "csv"

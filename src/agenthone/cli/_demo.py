@@ -43,7 +43,8 @@ def _step_ingest(state: DemoState) -> None:
     for kind, name in (("run", "runs.jsonl"), ("edit", "edits.jsonl"), ("conversation", "conversations.jsonl")):
         report = state.wb.ingest(state.sample_dir / name, kind)
         console.print(
-            f"{name:<22} accepted {report.accepted:>7,}  duplicate {report.duplicate:>7,}  rejected {report.rejected:>3,}"
+            f"{name:<22} accepted {report.accepted:>7,}  duplicate {report.duplicate:>7,}"
+            f"  rejected {report.rejected:>3,}"
         )
 
 
@@ -67,7 +68,7 @@ def run_report_step(state: DemoState, name: str, params: dict[str, Any] | None =
         from agenthone.workbench import Workbench
 
         state.wb = Workbench.open(state.wb.settings.home)
-    if result.ok:
+    if result.ok and result.html is not None:
         console.print(f"report {name}: {result.html}")
         state.reports[name] = result.html
     else:

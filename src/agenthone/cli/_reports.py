@@ -38,7 +38,9 @@ def parse_pairs(args: list[str]) -> dict[str, Any]:
 @handles_errors
 def report(
     ctx: typer.Context,
-    name: str | None = typer.Argument(None, help="Report notebook name (notebooks/reports/NAME.ipynb).", show_default=False),
+    name: str | None = typer.Argument(
+        None, help="Report notebook name (notebooks/reports/NAME.ipynb).", show_default=False
+    ),
     list_reports: bool = typer.Option(False, "--list", help="List the available reports."),
     no_input: bool = typer.Option(False, "--no-input", help="Hide code cells in the HTML."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON document."),

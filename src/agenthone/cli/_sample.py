@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from agenthone.cli._app import app, console, err, handles_errors, print_json
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     small = "small"
     medium = "medium"
     large = "large"
@@ -33,10 +33,15 @@ def sample(
     settings = Settings.load()
     target = out or settings.data_dir / "sample"
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=as_json,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=as_json,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -50,15 +55,21 @@ def sample(
         "ground_truth": str(manifest.ground_truth),
         "malformed": str(manifest.malformed),
     }
+    ingested: dict[str, dict[str, int]] = {}
     if ingest:
         from agenthone.workbench import Workbench
 
         with Workbench.open() as wb:
             reports = {
                 kind: wb.ingest(path, kind).as_dict()
-                for kind, path in (("run", manifest.runs), ("edit", manifest.edits), ("conversation", manifest.conversations))
+                for kind, path in (
+                    ("run", manifest.runs),
+                    ("edit", manifest.edits),
+                    ("conversation", manifest.conversations),
+                )
             }
-        result["ingested"] = {k: {n: v[n] for n in ("accepted", "duplicate", "rejected")} for k, v in reports.items()}
+        ingested = {k: {n: v[n] for n in ("accepted", "duplicate", "rejected")} for k, v in reports.items()}
+        result["ingested"] = ingested
     if as_json:
         print_json(result)
         return
@@ -67,6 +78,5 @@ def sample(
         console.print(f"  {name:<14} {n:>10,}")
     console.print(f"  ground truth   {manifest.ground_truth}")
     console.print(f"  malformed      {manifest.malformed}  (for ingestion tests)")
-    if ingest:
-        for kind, counts in result["ingested"].items():  # type: ignore[union-attr]
-            console.print(f"  ingested {kind}: {counts}")
+    for kind, counts in ingested.items():
+        console.print(f"  ingested {kind}: {counts}")

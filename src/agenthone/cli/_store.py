@@ -17,7 +17,9 @@ PROGRESS_MIN_BYTES = 8 << 20
 @app.command()
 @handles_errors
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Files to ingest (.jsonl, .json, .csv, .parquet; .gz accepted).", show_default=False),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files to ingest (.jsonl, .json, .csv, .parquet; .gz accepted).", show_default=False
+    ),
     kind: Kind = typer.Option(..., "--kind", "-k", help="Record kind held by the files."),
     fmt: FileFormat | None = typer.Option(None, "--format", "-f", help="Override the format implied by the extension."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any record was rejected or conflicted."),
@@ -30,16 +32,19 @@ def ingest(
     """
     from agenthone.workbench import Workbench
 
-    with Workbench.open() as wb, Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=as_json,
-    ) as bar:
+    with (
+        Workbench.open() as wb,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=as_json,
+        ) as bar,
+    ):
 
         def progress_for(path: Path) -> Callable[[int, int], None] | None:
             try:
@@ -77,8 +82,12 @@ def ingest(
             )
         if len(report.files) > 1:
             table.add_row(
-                "[bold]total", f"{report.accepted:,}", f"{report.duplicate:,}", f"{report.conflict:,}",
-                f"{report.rejected:,}", "",
+                "[bold]total",
+                f"{report.accepted:,}",
+                f"{report.duplicate:,}",
+                f"{report.conflict:,}",
+                f"{report.rejected:,}",
+                "",
             )
         console.print(table)
         for f in report.files:

@@ -16,7 +16,15 @@ from typing import Any
 from agenthone.config import Settings
 from agenthone.errors import HoneError
 
-__all__ = ["ReportError", "ReportResult", "available_reports", "kernel_name", "notebook_parameters", "parse_parameter", "run_report"]
+__all__ = [
+    "ReportError",
+    "ReportResult",
+    "available_reports",
+    "kernel_name",
+    "notebook_parameters",
+    "parse_parameter",
+    "run_report",
+]
 
 KERNEL = "agenthone"
 
@@ -76,7 +84,14 @@ def kernel_name() -> str:
     root = Path(tempfile.gettempdir()) / f"agenthone-jupyter-{getpass.getuser()}-{digest}"
     spec_dir = root / "kernels" / KERNEL
     spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--IPKernelApp.log_level=ERROR"],
+        "argv": [
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+            "--IPKernelApp.log_level=ERROR",
+        ],
         "display_name": "Python (agenthone)",
         "language": "python",
         "env": {"PYTHONWARNINGS": "ignore::DeprecationWarning"},

@@ -278,7 +278,7 @@ def ingest_chunks(con: duckdb.DuckDBPyConnection, kind: RecordKind, chunk: Chunk
     if n == 0:
         return out
     source, native = _source_sql(kind, chunk)
-    _hone_chunk = chunk.table  # noqa: F841 - read by DuckDB's replacement scan
+    _hone_chunk = chunk.table
     row = con.execute(insert_sql(kind, source, ingest_id, native)).fetchone()
     out.accepted = int(row[0]) if row else 0
     if out.accepted == n:
@@ -321,7 +321,7 @@ def ingest_file(
 
     def reject(line: int, reason: str, record: str) -> None:
         report.rejected += 1
-        report.reasons[reason.split(",")[0].split(" at ")[0]] += 1
+        report.reasons[reason.split(",", maxsplit=1)[0].split(" at ", maxsplit=1)[0]] += 1
         q.add(line, reason, record, report.ingest_id)
         if len(report.examples) < _EXAMPLES_KEPT:
             report.examples.append(f"{path}:{line}: {reason}")
@@ -391,4 +391,3 @@ API_SOURCE = (
     " FROM (SELECT unnest($1::VARCHAR[]) AS raw, generate_subscripts($1::VARCHAR[], 1) AS i))"
 )
 """Source relation of live captures: $1 the JSON texts, $3 the line offset (unique within the process)."""
-

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Literal, cast
 
 import numpy as np
 import pyarrow as pa
@@ -121,9 +121,9 @@ def open_reader(path: Path, fmt: Format, kind: RecordKind) -> Reader:
 
 def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """(stream of decompressed bytes, underlying file for progress)."""
-    raw = path.open("rb")
+    raw: IO[bytes] = path.open("rb")
     if path.name.lower().endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+        return cast("IO[bytes]", gzip.GzipFile(fileobj=raw, mode="rb")), raw
     return raw, raw
 
 
@@ -184,9 +184,7 @@ class JsonLinesReader(Reader):
                         more = stream.readline(self.max_line)
                         if not more or more.endswith(b"\n"):
                             break
-                    rejects.append(
-                        PreReject(line0 + lines_before, f"line longer than {self.max_line >> 20} MiB", head)
-                    )
+                    rejects.append(PreReject(line0 + lines_before, f"line longer than {self.max_line >> 20} MiB", head))
                     cut = 1
             table, n_lines, bad = _lines_to_table(buf, line0)
             rejects.extend(bad)
@@ -205,13 +203,13 @@ def _lines_to_table(buf: bytes, line0: int) -> tuple[pa.Table, int, list[PreReje
     offsets[-1] = len(buf)
     if offsets[-1] == offsets[-2]:
         offsets = offsets[:-1]
-    n = len(offsets) - 1
+    n = int(len(offsets) - 1)
     lengths = np.diff(offsets)
     line_no = np.arange(line0, line0 + n, dtype=np.int64)
     keep = np.ones(n, dtype=bool)
-    for i in np.flatnonzero(lengths <= 16):  # blank lines are short: look at short lines only
-        if not buf[offsets[i] : offsets[i + 1]].strip():
-            keep[i] = False
+    for short in np.flatnonzero(lengths <= 16):  # blank lines are short: look at short lines only
+        if not buf[offsets[short] : offsets[short + 1]].strip():
+            keep[short] = False
     rejects: list[PreReject] = []
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets.astype(np.int64)), pa.py_buffer(buf))
     try:
@@ -225,8 +223,11 @@ def _lines_to_table(buf: bytes, line0: int) -> tuple[pa.Table, int, list[PreReje
             except UnicodeDecodeError as exc:
                 keep[i] = False
                 rejects.append(
-                    PreReject(int(line_no[i]), f"invalid UTF-8 at byte {exc.start + 1} of the line",
-                              line[:200].decode("utf-8", "replace").rstrip("\r\n"))
+                    PreReject(
+                        int(line_no[i]),
+                        f"invalid UTF-8 at byte {exc.start + 1} of the line",
+                        line[:200].decode("utf-8", "replace").rstrip("\r\n"),
+                    )
                 )
                 texts.append(None)
         array = pa.array(texts, pa.large_string())
@@ -268,7 +269,9 @@ class JsonArrayReader(Reader):
                 yield Chunk(_batched(pa.Table.from_batches([batch])), "json", done)
         except (duckdb.Error, OSError, pa.ArrowException) as exc:
             message = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
-            raise FileRejected(f"{self.path}: not a valid JSON array of records ({message})", line=1, records=0) from None
+            raise FileRejected(
+                f"{self.path}: not a valid JSON array of records ({message})", line=1, records=0
+            ) from None
         finally:
             con.close()
 
@@ -307,9 +310,7 @@ class CsvReader(Reader):
         dupes = sorted({h for h in header if header.count(h) > 1})
         if missing:
             names = ", ".join(repr(m) for m in missing)
-            raise FileRejected(
-                f"{self.path}:1: CSV header lacks required column {names}", line=1, records=rows_after
-            )
+            raise FileRejected(f"{self.path}:1: CSV header lacks required column {names}", line=1, records=rows_after)
         if dupes:
             raise FileRejected(f"{self.path}:1: CSV header repeats column {dupes[0]!r}", line=1, records=rows_after)
 

@@ -18,10 +18,10 @@ import duckdb
 from agenthone.errors import InvalidRecordError, RecordConflictError, StoreError, StoreLockedError
 from agenthone.records import KINDS, RecordKind, kind_of
 from agenthone.store._ingest import (
+    API_SOURCE,
     FileReport,
     IngestReport,
     ProgressCallback,
-    API_SOURCE,
     classify_sql,
     ingest_file,
     insert_sql,
@@ -75,7 +75,7 @@ class Store:
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" in text.lower():
-                holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also")[0].strip()
+                holder = text.split("Conflicting lock is held in", 1)[-1].split(". See also", maxsplit=1)[0].strip()
                 raise StoreLockedError(
                     f"store {self.path} is open for writing in another process ({holder}); "
                     "close that process (or its notebook kernel) and try again"
@@ -261,7 +261,9 @@ def _sql_text(text: str) -> str:
 
 def _to_json(kind: RecordKind, record: Mapping[str, Any]) -> str:
     if not isinstance(record, Mapping):
-        raise InvalidRecordError(f"expected a mapping of field names to values, got {type(record).__name__}", kind=kind.name)
+        raise InvalidRecordError(
+            f"expected a mapping of field names to values, got {type(record).__name__}", kind=kind.name
+        )
     try:
         return json.dumps(record, default=_json_default, allow_nan=True, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
@@ -285,4 +287,3 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump()
     raise TypeError(f"cannot store a value of type {type(value).__name__}")
-
