@@ -117,3 +117,16 @@ def test_report_command_parameters_and_failure(workspace: Path) -> None:
     assert "check" in listed.stdout.split()
     unknown = hone("report", "check", "-p", "nope", "1")
     assert unknown.returncode == 2 and "has no parameter 'nope'" in unknown.stderr
+
+
+def test_sample_writes_files_and_can_ingest(workspace: Path) -> None:
+    out = hone("sample", "--seed", "3", "--ingest", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    folder = Path(result["out_dir"])
+    assert folder == workspace / "data" / "sample"
+    for name in ("runs.jsonl", "edits.jsonl", "conversations.jsonl", "malformed_runs.jsonl", "ground_truth.json"):
+        assert (folder / name).stat().st_size > 0
+    assert result["ingested"]["run"] == {"accepted": result["counts"]["runs"], "duplicate": 0, "rejected": 0}
+    truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+    assert truth["seed"] == 3
