@@ -23,9 +23,11 @@ def agents_overview(store: Store) -> pd.DataFrame:
     frames = []
     for kind in KINDS.values():
         t = store.table(kind.table)
-        expr = t.group_by("agent_name").aggregate(
-            n=t.count(), first_seen=t.timestamp.min(), last_seen=t.timestamp.max()
-        ).mutate(kind=ibis.literal(kind.table))
+        expr = (
+            t.group_by("agent_name")
+            .aggregate(n=t.count(), first_seen=t.timestamp.min(), last_seen=t.timestamp.max())
+            .mutate(kind=ibis.literal(kind.table))
+        )
         frames.append(expr.to_pandas())
     df = pd.concat(frames, ignore_index=True)
     if df.empty:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -84,8 +85,10 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {str(exc).splitlines()[0]}") from None
         self._con.execute("SET TimeZone = 'UTC'")
-        # DuckDB draws its own progress bar on long queries in a terminal; ours are on stderr already
-        self._con.execute("SET enable_progress_bar = false")
+        # DuckDB draws its own progress bar on long queries in a terminal; ours are on stderr already.
+        # Inside a Jupyter kernel DuckDB refuses the setting (it wants ipywidgets): nothing to turn off there.
+        with contextlib.suppress(duckdb.Error):
+            self._con.execute("SET enable_progress_bar = false")
         if not read_only:
             with self._lock:
                 ensure_schema(self._con)
