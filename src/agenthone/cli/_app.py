@@ -32,8 +32,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def _width(stream: Any) -> int | None:
+    """Rich falls back to 80 columns off a terminal, truncating tables in pipes and logs: allow more."""
+    if stream.isatty():
+        return None
+    return int(os.environ.get("COLUMNS", "160"))
+
+
+console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 P = ParamSpec("P")
 R = TypeVar("R")
