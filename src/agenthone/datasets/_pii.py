@@ -1,0 +1,360 @@
+"""PII and secret redaction with Microsoft Presidio's pattern recognizers, fully offline.
+
+Presidio's ``AnalyzerEngine`` normally loads (and downloads) a large spaCy NER model. Here it runs with
+no NLP model at all: the pattern recognizers (email, phone, credit card, IP, IBAN, US SSN, URL) need
+none, and agenthone adds recognizers for secrets (OpenAI/Anthropic ``sk-`` keys, AWS ``AKIA`` key ids,
+GitHub tokens, bearer tokens, private keys and high-entropy values assigned to ``key``/``token``/
+``secret``/``password``). NER entities (PERSON, LOCATION, ...) are available only when the user names a
+spaCy model that is already installed; nothing is ever downloaded. Presidio's email validation uses
+tldextract, which fetches the public suffix list from the network by default: it is replaced by the
+suffix list snapshot tldextract ships.
+
+Each hit is replaced by a typed placeholder such as ``<EMAIL>``; overlapping hits are resolved by
+Presidio's anonymizer (the higher score wins).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from agenthone.errors import ConfigError
+
+__all__ = ["DEFAULT_PII_ENTITIES", "PII_ENTITIES", "PiiRedactor", "RedactionResult"]
+
+PII_ENTITIES: dict[str, str] = {
+    "EMAIL": "EMAIL_ADDRESS",
+    "PHONE": "PHONE_NUMBER",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "IBAN": "IBAN_CODE",
+    "US_SSN": "US_SSN",
+    "URL": "URL",
+}
+"""agenthone's pattern entity names -> Presidio's."""
+
+DEFAULT_PII_ENTITIES: tuple[str, ...] = tuple(PII_ENTITIES)
+
+NER_ENTITIES: dict[str, str] = {
+    "PERSON": "PERSON",
+    "LOCATION": "LOCATION",
+    "ORGANIZATION": "ORGANIZATION",
+    "NRP": "NRP",
+    "DATE_TIME": "DATE_TIME",
+}
+"""Entities that need a spaCy NER model (``nlp_model``)."""
+
+_FROM_PRESIDIO = {v: k for k, v in {**PII_ENTITIES, **NER_ENTITIES}.items()}
+
+# A text can hold a pattern entity only if it has one of these; the rest skip Presidio entirely.
+_MAYBE_PII = re.compile(r"[@\d]|://|www\.|\w\.\w|::")
+# ... and each recognizer runs only on texts its entity could be in (phone and URL matching is slow).
+_GATES: dict[str, re.Pattern[str]] = {
+    "EMAIL": re.compile(r"\w@\w"),
+    "PHONE": re.compile(r"(?:\d\D{0,3}){7}"),
+    "CREDIT_CARD": re.compile(r"(?:\d[ -]?){12}"),
+    "IP_ADDRESS": re.compile(r"\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]|::"),
+    "IBAN": re.compile(r"[A-Za-z]{2}\d{2}"),
+    "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
+    "URL": re.compile(r"://|www\.|[A-Za-z0-9]\.[A-Za-z]{2}"),
+}
+_MAYBE_SECRET = re.compile(
+    r"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abpr]-|bearer|-----BEGIN|key|token|secret|passw", re.I
+)
+
+SECRET_PATTERNS: tuple[tuple[str, str, float], ...] = (
+    ("api key (sk-)", r"\bsk-(?:ant-|proj-|svcacct-|live-|test-)?[A-Za-z0-9_\-]{20,}", 0.9),
+    ("aws access key id", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", 0.9),
+    ("github token", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})", 0.9),
+    ("slack token", r"\bxox[abpr]-[A-Za-z0-9-]{10,}", 0.9),
+    ("bearer token", r"(?i)(?<=bearer\s)[A-Za-z0-9_\-.=+/]{16,}", 0.8),
+    ("private key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----", 0.9),
+    (
+        "assigned secret",
+        r"(?i)(?<=(?:key|token|secret|password|passwd|pwd)[\"']?\s{0,3}[:=]\s{0,3}[\"']?)[A-Za-z0-9_\-.+/=]{12,}",
+        0.6,
+    ),
+)
+"""(name, regex, score) of the secret recognizers; all report the entity SECRET."""
+
+
+def _entropy(text: str) -> float:
+    counts = Counter(text)
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+@dataclass
+class RedactionResult:
+    """Redacted texts and how many hits of each type were replaced."""
+
+    texts: list[str | None]
+    hits: Counter[str] = field(default_factory=Counter)
+
+
+def _import_presidio() -> None:
+    """Import Presidio without its optional Hugging Face engine (it would pull in transformers and
+    torch, seconds of import time, for recognizers agenthone never uses)."""
+    import sys
+
+    if "presidio_analyzer" in sys.modules:
+        return
+    blocked = [name for name in ("transformers",) if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import presidio_analyzer  # noqa: F401
+        import presidio_anonymizer  # noqa: F401
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
+
+
+@cache
+def _offline_tld_extractor() -> Any:
+    import tldextract
+
+    # the bundled public-suffix snapshot only: no fetch, no cache folder
+    return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+def _recognizers(entities: Sequence[str], secrets: bool) -> list[Any]:
+    _import_presidio()
+    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        UrlRecognizer,
+        UsSsnRecognizer,
+    )
+
+    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+        def validate_result(self, pattern_text: str) -> bool:
+            return bool(_offline_tld_extractor()(pattern_text).fqdn)
+
+    class SecretRecognizer(PatternRecognizer):  # type: ignore[misc]
+        """API keys, tokens and passwords; keyword-assigned values must look random (entropy)."""
+
+        def validate_result(self, pattern_text: str) -> bool | None:
+            if len(pattern_text) >= 24 and any(c.isdigit() for c in pattern_text) and _entropy(pattern_text) >= 3.0:
+                return True
+            return None
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            # "key: value" prose ("token: expired") is not a secret: require digits or mixed case
+            has_digit = any(c.isdigit() for c in pattern_text)
+            mixed = any(c.isupper() for c in pattern_text) and any(c.islower() for c in pattern_text)
+            return not (has_digit or mixed) or _entropy(pattern_text) < 2.5
+
+    class InternationalPhoneRecognizer(PatternRecognizer):  # type: ignore[misc]
+        """+CC numbers in any grouping, which libphonenumber's strict matching can miss."""
+
+        def validate_result(self, pattern_text: str) -> bool | None:
+            return None if 8 <= sum(c.isdigit() for c in pattern_text) <= 15 else False
+
+    class WholeWordUrlRecognizer(UrlRecognizer):  # type: ignore[misc]
+        """URLs that end at a word boundary: Presidio alone turns ``setup.cfg`` into a ``setup.cf`` URL."""
+
+        def analyze(self, text: str, *args: Any, **kwargs: Any) -> Any:
+            results = super().analyze(text, *args, **kwargs) or []
+            return [r for r in results if r.end >= len(text) or not (text[r.end].isalnum() or text[r.end] == "_")]
+
+    def gated(cls: type, gate: re.Pattern[str]) -> type:
+        class Gated(cls):  # type: ignore[misc,valid-type]
+            def analyze(self, text: str, *args: Any, **kwargs: Any) -> Any:
+                return super().analyze(text, *args, **kwargs) if gate.search(text) else []
+
+        Gated.__name__ = cls.__name__
+        return Gated
+
+    builders = {
+        "EMAIL": OfflineEmailRecognizer,
+        "PHONE": PhoneRecognizer,
+        "CREDIT_CARD": CreditCardRecognizer,
+        "IP_ADDRESS": IpRecognizer,
+        "IBAN": IbanRecognizer,
+        "US_SSN": UsSsnRecognizer,
+        "URL": WholeWordUrlRecognizer,
+    }
+    found = [gated(builders[name], _GATES[name])() for name in entities if name in builders]
+    if "PHONE" in entities:
+        phone = gated(InternationalPhoneRecognizer, _GATES["PHONE"])
+        pattern = Pattern("international phone", r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,6}(?![\w-])", 0.4)
+        found.append(
+            phone(supported_entity="PHONE_NUMBER", name="InternationalPhoneRecognizer", patterns=[pattern], context=[])
+        )
+    if secrets:
+        found.append(
+            gated(SecretRecognizer, _MAYBE_SECRET)(
+                supported_entity="SECRET",
+                name="SecretRecognizer",
+                patterns=[Pattern(name, regex, score) for name, regex, score in SECRET_PATTERNS],
+                context=[],
+            )
+        )
+    return found
+
+
+def _no_nlp_engine() -> Any:
+    from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
+
+    class NoNlpEngine(NlpEngine):  # type: ignore[misc]
+        """Pattern recognizers only: no tokens, no entities, no model to load."""
+
+        def load(self) -> None:
+            return None
+
+        def is_loaded(self) -> bool:
+            return True
+
+        def process_text(self, text: str, language: str) -> Any:
+            no_tokens: Any = []
+            return NlpArtifacts(
+                entities=[], tokens=no_tokens, tokens_indices=[], lemmas=[], nlp_engine=self, language=language
+            )
+
+        def process_batch(
+            self, texts: Iterable[str], language: str, batch_size: int = 1, n_process: int = 1, **kwargs: Any
+        ) -> Any:
+            for text in texts:
+                yield text, self.process_text(text, language)
+
+        def is_stopword(self, word: str, language: str) -> bool:
+            return False
+
+        def is_punct(self, word: str, language: str) -> bool:
+            return False
+
+        def get_supported_entities(self) -> list[str]:
+            return []
+
+        def get_supported_languages(self) -> list[str]:
+            return ["en"]
+
+    return NoNlpEngine()
+
+
+def _spacy_engine(model: str) -> Any:
+    from pathlib import Path
+
+    import spacy
+
+    if not (spacy.util.is_package(model) or Path(model).exists()):
+        raise ConfigError(
+            f"spaCy model {model!r} is not installed; agenthone never downloads models: install it "
+            "(pip install <model wheel>) or leave nlp_model unset to use pattern recognizers only"
+        )
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    return SpacyNlpEngine(models=[{"lang_code": "en", "model_name": model}])
+
+
+class PiiRedactor:
+    """Replace PII and secrets in text by typed placeholders (``<EMAIL>``, ``<SECRET>``, ...).
+
+    ``entities`` are agenthone's names (:data:`PII_ENTITIES`; NER names such as PERSON need
+    ``nlp_model``, the name or path of an installed spaCy model). Texts with no character that any
+    recognizer could match skip Presidio, and each distinct text is analysed once.
+    """
+
+    def __init__(
+        self,
+        *,
+        entities: Sequence[str] = DEFAULT_PII_ENTITIES,
+        secrets: bool = True,
+        nlp_model: str | None = None,
+        score_threshold: float = 0.3,
+    ) -> None:
+        unknown = [e for e in entities if e not in PII_ENTITIES and e not in NER_ENTITIES]
+        if unknown:
+            known = ", ".join([*PII_ENTITIES, *NER_ENTITIES])
+            raise ConfigError(f"unknown PII entity {unknown[0]!r}; known: {known}")
+        ner = [e for e in entities if e in NER_ENTITIES]
+        if ner and not nlp_model:
+            raise ConfigError(f"PII entity {ner[0]} needs a spaCy NER model: set nlp_model to an installed model")
+        self.entities = tuple(entities)
+        self.secrets = secrets
+        self.nlp_model = nlp_model
+        self.score_threshold = score_threshold
+        self._analyzer: Any = None
+        self._anonymizer: Any = None
+        self._operators: dict[str, Any] = {}
+        self._presidio_entities = [PII_ENTITIES.get(e) or NER_ENTITIES[e] for e in self.entities]
+        if secrets:
+            self._presidio_entities.append("SECRET")
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def _engines(self) -> tuple[Any, Any]:
+        if self._analyzer is None:
+            import logging
+
+            _import_presidio()
+            from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+            from presidio_anonymizer import AnonymizerEngine
+            from presidio_anonymizer.entities import OperatorConfig
+
+            logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
+            registry = RecognizerRegistry(supported_languages=["en"])
+            for recognizer in _recognizers(self.entities, self.secrets):
+                registry.add_recognizer(recognizer)
+            if self.nlp_model:
+                nlp_engine = _spacy_engine(self.nlp_model)
+                from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+                registry.add_recognizer(SpacyRecognizer(supported_entities=list(NER_ENTITIES.values())))
+            else:
+                nlp_engine = _no_nlp_engine()
+            self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+            self._anonymizer = AnonymizerEngine()
+            self._operators = {
+                presidio: OperatorConfig("replace", {"new_value": f"<{_FROM_PRESIDIO.get(presidio, presidio)}>"})
+                for presidio in self._presidio_entities
+            }
+        return self._analyzer, self._anonymizer
+
+    def _could_hold(self, text: str) -> bool:
+        if self.nlp_model:
+            return True
+        return bool(_MAYBE_PII.search(text) or (self.secrets and _MAYBE_SECRET.search(text)))
+
+    def redact_text(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """The redacted text and the types of the hits replaced in it."""
+        if not text or not self._could_hold(text):
+            return text, ()
+        cached = self._cache.get(text)
+        if cached is not None:
+            return cached
+        analyzer, anonymizer = self._engines()
+        results = analyzer.analyze(
+            text=text, language="en", entities=self._presidio_entities, score_threshold=self.score_threshold
+        )
+        if not results:
+            out: tuple[str, tuple[str, ...]] = (text, ())
+        else:
+            anonymized = anonymizer.anonymize(text=text, analyzer_results=results, operators=self._operators)
+            kinds = tuple(_FROM_PRESIDIO.get(item.entity_type, item.entity_type) for item in anonymized.items)
+            out = (anonymized.text, kinds)
+        if len(self._cache) < 200_000:
+            self._cache[text] = out
+        return out
+
+    def redact(self, texts: Iterable[str | None]) -> RedactionResult:
+        """Redact many texts (None stays None); ``hits`` counts replacements by type."""
+        result = RedactionResult(texts=[])
+        for text in texts:
+            if text is None:
+                result.texts.append(None)
+                continue
+            redacted, kinds = self.redact_text(text)
+            result.texts.append(redacted)
+            result.hits.update(kinds)
+        return result

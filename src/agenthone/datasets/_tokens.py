@@ -1,0 +1,203 @@
+"""Exact, offline token counts with tiktoken, the way the OpenAI cookbook counts chat examples.
+
+tiktoken normally downloads its encoding files on first use. agenthone ships ``cl100k_base`` and
+``o200k_base`` (xz-compressed, byte-identical to OpenAI's files) and installs them into tiktoken's cache
+(``TIKTOKEN_CACHE_DIR``, else tiktoken's default folder) under the name tiktoken looks for: the sha1 of
+the file's URL. Each file is checked against the sha256 that tiktoken itself expects before it is
+written, and tiktoken checks it again when it reads it, so a count is either exact or refused.
+
+:class:`TokenCounter` counts with ``Encoding.encode_ordinary`` (special-token text counts as ordinary
+text instead of raising) and remembers the count of each distinct string, so the roles, a system prompt
+shared by thousands of examples and an assistant message counted twice (total and assistant tokens, as
+the cookbook does) are encoded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import lzma
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agenthone.errors import HoneError
+
+if TYPE_CHECKING:
+    import tiktoken
+
+__all__ = [
+    "ENCODINGS",
+    "EncodingUnavailableError",
+    "TokenCounter",
+    "encoding_for_model",
+    "ensure_encodings",
+    "get_encoding",
+    "tiktoken_cache_dir",
+]
+
+_BASE_URL = "https://openaipublic.blob.core.windows.net/encodings/"
+
+ENCODINGS: dict[str, str] = {
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+}
+"""Encodings shipped with agenthone and the sha256 tiktoken expects of each file."""
+
+_DERIVED = {"o200k_harmony": "o200k_base"}
+"""Encodings tiktoken builds from a shipped file."""
+
+_lock = threading.Lock()
+_installed: set[str] = set()
+
+
+class EncodingUnavailableError(HoneError):
+    """A tiktoken encoding cannot be loaded without the network."""
+
+
+def tiktoken_cache_dir() -> Path:
+    """The folder tiktoken reads cached encoding files from (same rules as ``tiktoken.load``)."""
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        value = os.environ.get(var)
+        if value is not None:
+            if value == "":
+                raise EncodingUnavailableError(
+                    f"{var} is empty, which turns tiktoken's cache off and makes it download encodings; "
+                    "unset it or point it at a folder"
+                )
+            return Path(value)
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
+
+
+def _shipped_bytes(name: str) -> bytes:
+    blob = resources.files("agenthone.datasets").joinpath("encodings").joinpath(f"{name}.tiktoken.xz").read_bytes()
+    data = lzma.decompress(blob)
+    if hashlib.sha256(data).hexdigest() != ENCODINGS[name]:
+        raise EncodingUnavailableError(f"shipped encoding {name} is corrupt (sha256 mismatch); reinstall agenthone")
+    return data
+
+
+def ensure_encodings(names: Iterable[str] = tuple(ENCODINGS)) -> Path:
+    """Install the shipped encoding files into tiktoken's cache (verified), once per process."""
+    cache = tiktoken_cache_dir()
+    with _lock:
+        for name in names:
+            name = _DERIVED.get(name, name)
+            if name not in ENCODINGS:
+                continue
+            key = f"{cache}:{name}"
+            if key in _installed:
+                continue
+            target = cache / hashlib.sha1((_BASE_URL + name + ".tiktoken").encode()).hexdigest()
+            if not (target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == ENCODINGS[name]):
+                data = _shipped_bytes(name)
+                try:
+                    cache.mkdir(parents=True, exist_ok=True)
+                    tmp = target.with_name(f"{target.name}.{uuid.uuid4().hex}.tmp")
+                    tmp.write_bytes(data)
+                    tmp.replace(target)
+                except OSError as exc:
+                    raise EncodingUnavailableError(
+                        f"cannot write tiktoken encoding {name} to {cache}: {exc.strerror}; "
+                        "set TIKTOKEN_CACHE_DIR to a writable folder"
+                    ) from None
+            _installed.add(key)
+    return cache
+
+
+def get_encoding(name: str) -> tiktoken.Encoding:
+    """A tiktoken encoding loaded offline (shipped files for cl100k_base and o200k_base)."""
+    import tiktoken
+
+    base = _DERIVED.get(name, name)
+    if base in ENCODINGS:
+        ensure_encodings([base])
+        return tiktoken.get_encoding(name)
+    cache = tiktoken_cache_dir()
+    try:
+        return tiktoken.get_encoding(name)
+    except ValueError:
+        raise EncodingUnavailableError(f"unknown tiktoken encoding {name!r}") from None
+    except Exception as exc:  # network refused: tiktoken tried to download a file we do not ship
+        shipped = ", ".join(ENCODINGS)
+        raise EncodingUnavailableError(
+            f"tiktoken encoding {name!r} is not available offline (shipped: {shipped}; cache: {cache}): "
+            f"{type(exc).__name__}"
+        ) from None
+
+
+def encoding_for_model(model: str) -> str:
+    """The tiktoken encoding name of an OpenAI model id (fine-tuned ids ``ft:base:org::id`` included)."""
+    import tiktoken.model
+
+    base = model.removeprefix("ft:").split(":", 1)[0]
+    try:
+        return tiktoken.model.encoding_name_for_model(base)
+    except KeyError:
+        raise EncodingUnavailableError(
+            f"no tiktoken encoding known for model {model!r}; name an OpenAI model (e.g. gpt-4o-mini) "
+            "or give the encoding (cl100k_base, o200k_base)"
+        ) from None
+
+
+class TokenCounter:
+    """Exact token counts in one encoding, remembered per distinct string."""
+
+    MAX_CACHED = 1_000_000
+
+    def __init__(self, encoding: str = "o200k_base") -> None:
+        self.encoding_name = encoding
+        self.encoding = get_encoding(encoding)
+        self._encode = self.encoding.encode_ordinary
+        self._cache: dict[str, int] = {}
+
+    @classmethod
+    def for_model(cls, model: str) -> TokenCounter:
+        return cls(encoding_for_model(model))
+
+    def count(self, text: str) -> int:
+        """``len(encoding.encode_ordinary(text))``."""
+        if not text:
+            return 0
+        n = self._cache.get(text)
+        if n is None:
+            n = len(self._encode(text))
+            if len(self._cache) < self.MAX_CACHED:
+                self._cache[text] = n
+        return n
+
+    def count_many(self, texts: Sequence[str | None]) -> list[int]:
+        """Counts of many texts (None counts 0)."""
+        count = self.count
+        return [count(t) if t else 0 for t in texts]
+
+    # -- chat examples, as the OpenAI cookbook counts them -----------------------------------------
+
+    def value_tokens(self, value: Any) -> int:
+        """Tokens of one message field: text as is, other JSON values as compact JSON, None as nothing."""
+        if value is None:
+            return 0
+        if isinstance(value, str):
+            return self.count(value)
+        import json
+
+        return self.count(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def message_tokens(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        """Cookbook ``num_tokens_from_messages``: 3 per message, every field's value, +1 per name, +3."""
+        total = 3
+        for message in messages:
+            total += 3
+            for key, value in message.items():
+                total += self.value_tokens(value)
+                if key == "name":
+                    total += 1
+        return total
+
+    def assistant_tokens(self, messages: Sequence[Mapping[str, Any]]) -> int:
+        """Cookbook ``num_assistant_tokens_from_messages``: the content of assistant messages."""
+        return sum(self.value_tokens(m.get("content")) for m in messages if m.get("role") == "assistant")

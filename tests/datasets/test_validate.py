@@ -1,0 +1,211 @@
+"""Validation of fine-tuning files: cookbook figures, every error category with its lines, modern API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agenthone.datasets import ValidationError, default_epochs, validate_file
+from tests.conftest import shared_data, write_jsonl
+
+SYSTEM = {"role": "system", "content": "You are a helpful assistant."}
+USER = {"role": "user", "content": "Where is my order?"}
+ASSISTANT = {"role": "assistant", "content": "It shipped yesterday."}
+GOOD = {"messages": [SYSTEM, USER, ASSISTANT]}
+
+
+def test_cookbook_toy_file_matches_published_figures() -> None:
+    report = validate_file(shared_data("cookbook", "toy_chat_fine_tuning.jsonl"), model="gpt-3.5-turbo")
+    assert report.ok and report.n_examples == 5
+    assert report.model.encoding == "cl100k_base"
+    assert report.warnings == {"missing_system_message": [3], "missing_user_message": [4]}
+    d = report.distributions
+    assert (d["messages"].min, d["messages"].max, d["messages"].mean, d["messages"].median) == (2, 9, 3.8, 3)
+    t = d["total_tokens"]
+    assert (t.min, t.max, t.mean, t.median) == (26, 8032, 1648.4, 45)
+    assert t.p10 == pytest.approx(26.8) and t.p90 == pytest.approx(4863.6)
+    a = d["assistant_tokens"]
+    assert (a.min, a.max, a.mean, a.median) == (4, 8000, 1610.2, 10)
+    # 5 examples -> 20 epochs (100 // 5); billed = sum of per-example tokens (all under the cap) x epochs
+    assert report.epochs == 20
+    assert report.billed_tokens == 8242 * 20
+    assert report.cost_usd == pytest.approx(8242 * 20 * 8.0 / 1e6)
+
+
+@pytest.mark.parametrize(
+    ("n", "epochs"), [(1, 25), (5, 20), (10, 10), (34, 3), (100, 3), (8333, 3), (8334, 2), (30000, 1)]
+)
+def test_default_epochs_rule(n: int, epochs: int) -> None:
+    assert default_epochs(n) == epochs
+
+
+CASES: dict[str, Any] = {
+    "invalid_json": '{"messages": [',
+    "data_type": "[1, 2, 3]",
+    "missing_messages_list": {"messages": []},
+    "message_missing_key": {"messages": [USER, {"role": "assistant"}]},
+    "message_unrecognized_key": {"messages": [USER, {**ASSISTANT, "mood": "happy"}]},
+    "unrecognized_role": {"messages": [{"role": "robot", "content": "beep"}, USER, ASSISTANT]},
+    "missing_content": {"messages": [USER, {"role": "assistant", "content": ""}]},
+    "example_missing_assistant_message": {"messages": [SYSTEM, USER]},
+    "invalid_weight": {"messages": [USER, {**ASSISTANT, "weight": 0.5}]},
+    "invalid_tool_calls": {
+        "messages": [USER, {"role": "assistant", "content": None, "tool_calls": [{"type": "function"}]}]
+    },
+    "missing_tool_call_id": {"messages": [USER, {"role": "tool", "content": "{}"}, ASSISTANT]},
+    "invalid_tools": {"messages": [USER, ASSISTANT], "tools": [{"name": "no_type"}]},
+}
+
+
+def test_each_error_category_is_reported_with_its_line(tmp_path: Path) -> None:
+    lines = [GOOD]
+    expected: dict[str, int] = {}
+    for category, case in CASES.items():
+        lines.append(case)
+        expected[category] = len(lines)
+    lines.append(GOOD)
+    report = validate_file(write_jsonl(tmp_path / "bad.jsonl", lines))
+    assert not report.ok
+    for category, line in expected.items():
+        assert line in report.errors.get(category, []), (category, report.errors)
+    # a line triggers only what is wrong with it
+    assert 1 not in {n for lines_ in report.errors.values() for n in lines_}
+    assert len(lines) not in {n for lines_ in report.errors.values() for n in lines_}
+    assert report.n_examples == len(lines)
+
+
+def test_cookbook_counts_message_level_errors_per_message(tmp_path: Path) -> None:
+    example = {"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": ""}]}
+    report = validate_file(write_jsonl(tmp_path / "f.jsonl", [example, GOOD, example]))
+    assert report.errors["missing_content"] == [1, 3]
+    assert report.counts["missing_content"] == 4
+
+
+def test_modern_chat_with_tools_passes(tmp_path: Path) -> None:
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_order", "arguments": '{"order_id": "1042"}'}}
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "get_order",
+                "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}},
+            },
+        }
+    ]
+    example = {
+        "messages": [
+            {"role": "developer", "content": "You help customers with orders."},
+            {"role": "user", "content": "Where is order 1042?"},
+            {"role": "assistant", "content": None, "tool_calls": [call], "weight": 0},
+            {"role": "tool", "tool_call_id": "call_1", "content": '{"status": "shipped"}'},
+            {"role": "assistant", "content": "Order 1042 has shipped.", "weight": 1},
+        ],
+        "tools": tools,
+        "parallel_tool_calls": False,
+    }
+    report = validate_file(write_jsonl(tmp_path / "tools.jsonl", [example] * 3))
+    assert report.ok, report.errors
+    assert report.warnings == {}
+    assert report.distributions["messages"].max == 5
+    # tool calls and the tool schema are counted (as compact JSON), weight is not
+    without_tools = validate_file(
+        write_jsonl(tmp_path / "plain.jsonl", [{k: v for k, v in example.items() if k != "tools"}] * 3)
+    )
+    assert report.distributions["total_tokens"].max > without_tools.distributions["total_tokens"].max
+
+
+def test_warnings_and_over_limit(tmp_path: Path) -> None:
+    long = {"messages": [USER, {"role": "assistant", "content": "word " * 20000}]}
+    failure_only = {"messages": [SYSTEM, USER, {**ASSISTANT, "weight": 0}]}
+    report = validate_file(write_jsonl(tmp_path / "w.jsonl", [GOOD, long, failure_only, ""]), model="gpt-3.5-turbo")
+    assert report.ok
+    assert report.over_limit == [2]
+    assert report.warnings["missing_system_message"] == [2]
+    assert report.warnings["no_trainable_assistant_message"] == [3]
+    assert report.warnings["blank_line"] == [4]
+    # billed tokens are capped per example at the model's limit
+    assert report.billed_tokens == sum(min(16385, t) for t in report.example_tokens) * report.epochs
+
+
+def test_dpo_rules(tmp_path: Path) -> None:
+    good = {
+        "input": {"messages": [SYSTEM, USER]},
+        "preferred_output": [{"role": "assistant", "content": "It shipped yesterday, tracking 1Z999."}],
+        "non_preferred_output": [{"role": "assistant", "content": "Let me analyze this. It shipped."}],
+    }
+    bad = [
+        {"preferred_output": good["preferred_output"], "non_preferred_output": good["non_preferred_output"]},
+        {**good, "preferred_output": [ASSISTANT, ASSISTANT]},
+        {**good, "non_preferred_output": {"role": "assistant", "content": "x"}},
+        {**good, "extra": 1},
+    ]
+    report = validate_file(write_jsonl(tmp_path / "dpo.jsonl", [good, *bad]), format="openai-dpo")
+    assert report.errors == {
+        "missing_input": [2],
+        "invalid_preferred_output": [3],
+        "invalid_non_preferred_output": [4],
+        "unrecognized_key": [5],
+    }
+    assert report.distributions["total_tokens"] is not None
+
+
+def test_bedrock_rules(tmp_path: Path) -> None:
+    good = {
+        "system": "Be brief.",
+        "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+    }
+    bad = [
+        {"messages": [{"role": "assistant", "content": "Hello"}]},
+        {
+            "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "user", "content": "b"},
+                {"role": "assistant", "content": "c"},
+            ]
+        },
+        {
+            "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": "b"},
+                {"role": "user", "content": "c"},
+            ]
+        },
+        {**good, "tools": []},
+        {"system": ["x"], "messages": good["messages"]},
+        {"messages": [{"role": "user", "content": "a", "name": "bob"}, {"role": "assistant", "content": "b"}]},
+    ]
+    report = validate_file(write_jsonl(tmp_path / "bedrock.jsonl", [good, *bad]), format="bedrock")
+    assert report.errors["first_message_not_user"] == [2]
+    assert report.errors["roles_not_alternating"] == [3]
+    assert report.errors["last_message_not_assistant"] == [4]
+    assert report.errors["unrecognized_key"] == [5]
+    assert report.errors["invalid_system"] == [6]
+    assert report.errors["message_unrecognized_key"] == [7]
+    assert report.model.approximate  # Claude's tokenizer is not tiktoken: counts are estimates
+    assert report.cost_usd is None  # no price shipped for Bedrock
+
+
+def test_price_override_from_settings(workspace: Path, tmp_path: Path) -> None:
+    from agenthone.config import Settings
+
+    (workspace / "hone.toml").write_text('[prices."gpt-4o-mini"]\ntraining_usd_per_1m = 100.0\n')
+    report = validate_file(
+        write_jsonl(tmp_path / "f.jsonl", [GOOD] * 10), model="gpt-4o-mini", settings=Settings.load(workspace)
+    )
+    assert report.cost_usd == pytest.approx(report.billed_tokens * 100.0 / 1e6)
+
+
+def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="no such file"):
+        validate_file(tmp_path / "missing.jsonl")
+    path = write_jsonl(tmp_path / "f.jsonl", [GOOD])
+    with pytest.raises(ValidationError, match="unknown format 'csv'"):
+        validate_file(path, format="csv")
+    from agenthone.datasets import EncodingUnavailableError
+
+    with pytest.raises(EncodingUnavailableError, match="unknown model 'my-model'"):
+        validate_file(path, model="my-model")
+    assert json.loads(path.read_text())["messages"][0]["role"] == "system"
