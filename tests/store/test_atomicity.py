@@ -102,3 +102,17 @@ def test_error_mid_file_rolls_back(tmp_path: Path, monkeypatch) -> None:
         assert store.counts()["runs"] == 0
         assert calls["n"] == 1
         assert not store.quarantine.exists()
+
+
+def test_database_error_mid_file_is_one_clear_line_and_rolls_back(tmp_path: Path) -> None:
+    import pytest
+
+    from agenthone.errors import StoreError
+
+    path = write_jsonl(tmp_path / "r.jsonl", [run_record(i, output="w" * 4000) for i in range(3000)])
+    with Store(tmp_path / "s.duckdb") as store:
+        store.connection.execute("SET memory_limit = '4MB'")
+        with pytest.raises(StoreError, match=r"r\.jsonl: ingestion failed, nothing from this file was stored: .*memory"):
+            store.ingest(path, "run")
+        store.connection.execute("SET memory_limit = '512MB'")
+        assert store.counts()["runs"] == 0

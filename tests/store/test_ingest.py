@@ -418,3 +418,10 @@ def test_parquet_native_columns_are_validated_like_text(store: Store, tmp_path: 
         (3, "field 'tokens_in': expected a non-negative integer, got '-3'"),
         (4, "field 'tokens_out': expected a non-negative integer, got '2.5'"),
     ]
+
+
+def test_conversations_validate_within_a_small_memory_limit(tmp_path: Path, sample_dir: Path) -> None:
+    """Message checks parse each list once; re-parsing per check once needed ~50x the memory."""
+    with Store(tmp_path / "small.duckdb", memory_limit="64MB") as small:
+        report = small.ingest(sample_dir / "conversations.jsonl", "conversation")
+        assert report.rejected == 0 and report.accepted > 900

@@ -23,6 +23,7 @@ from typing import Any
 
 import duckdb
 
+from agenthone.errors import StoreError
 from agenthone.records import RecordKind
 from agenthone.store._readers import (
     Chunk,
@@ -377,6 +378,14 @@ def ingest_file(
         report.error = str(exc)
         report.ingest_id = None
         return report
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        q.discard()
+        message = str(exc).splitlines()[0]
+        hint = ""
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            hint = " (raise duckdb_memory_limit in hone.toml or HONE_DUCKDB_MEMORY_LIMIT)"
+        raise StoreError(f"{path}: ingestion failed, nothing from this file was stored: {message}{hint}") from exc
     except BaseException:
         con.execute("ROLLBACK")
         q.discard()
