@@ -112,7 +112,8 @@ def test_database_error_mid_file_is_one_clear_line_and_rolls_back(tmp_path: Path
     path = write_jsonl(tmp_path / "r.jsonl", [run_record(i, output="w" * 4000) for i in range(3000)])
     with Store(tmp_path / "s.duckdb") as store:
         store.connection.execute("SET memory_limit = '4MB'")
-        with pytest.raises(StoreError, match=r"r\.jsonl: ingestion failed, nothing from this file was stored: .*memory"):
+        expected = r"r\.jsonl: ingestion failed, nothing from this file was stored: .*memory"
+        with pytest.raises(StoreError, match=expected):
             store.ingest(path, "run")
         store.connection.execute("SET memory_limit = '512MB'")
         assert store.counts()["runs"] == 0

@@ -420,8 +420,16 @@ def test_parquet_native_columns_are_validated_like_text(store: Store, tmp_path: 
     ]
 
 
-def test_conversations_validate_within_a_small_memory_limit(tmp_path: Path, sample_dir: Path) -> None:
-    """Message checks parse each list once; re-parsing per check once needed ~50x the memory."""
-    with Store(tmp_path / "small.duckdb", memory_limit="64MB") as small:
-        report = small.ingest(sample_dir / "conversations.jsonl", "conversation")
-        assert report.rejected == 0 and report.accepted > 900
+def test_many_conversations_ingest_within_the_default_memory_limit(tmp_path: Path, sample_dir: Path) -> None:
+    """20k conversations (27 MB) once exhausted DuckDB's default 512 MB during validation."""
+    lines = (sample_dir / "conversations.jsonl").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "many.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for copy in range(20):
+            for line in lines:
+                record = json.loads(line)
+                record["id"] = f"{record['id']}-{copy}"
+                fh.write(json.dumps(record) + "\n")
+    with Store(tmp_path / "s.duckdb") as store:
+        report = store.ingest(path, "conversation")
+        assert (report.accepted, report.rejected) == (20 * len(lines), 0)

@@ -38,6 +38,8 @@ Format = Literal["jsonl", "json", "csv", "parquet"]
 FORMATS: tuple[str, ...] = ("jsonl", "json", "csv", "parquet")
 
 CHUNK_BYTES = 32 << 20
+CHUNK_BYTES_BY_KIND = {"conversation": 8 << 20}
+"""Conversations carry several parsed copies of each message list through validation: smaller chunks."""
 CHUNK_ROWS = 65_536
 MAX_LINE_BYTES = 64 << 20
 _BOM = codecs.BOM_UTF8
@@ -116,7 +118,7 @@ def open_reader(path: Path, fmt: Format, kind: RecordKind) -> Reader:
         return CsvReader(path, kind)
     if fmt == "json" and _first_byte(path) == b"[":
         return JsonArrayReader(path)
-    return JsonLinesReader(path)
+    return JsonLinesReader(path, chunk_bytes=CHUNK_BYTES_BY_KIND.get(kind.name))
 
 
 def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:

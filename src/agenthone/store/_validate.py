@@ -213,57 +213,69 @@ def _type_error(spec: FieldSpec, native: frozenset[str] = frozenset()) -> tuple[
 _MESSAGE_STRUCT = json.dumps([{"role": "VARCHAR", "content": "JSON", "tool_calls": "JSON", "function_call": "JSON"}])
 
 
-def _message_columns(spec: FieldSpec) -> list[str]:
-    """The messages parsed once (a list of structs, and each item's JSON type) for the checks below.
+_MESSAGE_PROBLEMS = {
+    1: " is not a JSON object",
+    2: ": role must be one of " + ", ".join(CHAT_ROLES),
+    3: ": content must be a string, a list of parts or null",
+    4: " has neither content nor tool_calls",
+}
 
-    Parsing once matters: re-extracting the list inside every check costs ~50x the memory.
+
+def _message_columns(spec: FieldSpec) -> list[str]:
+    """Per-message problem codes (0 = fine, see ``_MESSAGE_PROBLEMS``), computed in one pass.
+
+    Parsing the list once into structs and checking every message in a single lambda matters: one
+    lambda pass per check held ~20x the data in memory.
     """
     v = _ident("v_" + spec.name)
+    items = f"TRY(json_transform({v}, {_lit(_MESSAGE_STRUCT)}))"
+    types = f"TRY(json_type({v}, '$[*]'))"
+    roles = "[" + ", ".join(_lit(r) for r in CHAT_ROLES) + "]"
+    # a JSON value's type shows in its first character: '"' string, '[' list of parts
+    code = (
+        "CASE WHEN t[i] <> 'OBJECT' THEN 1"
+        f" WHEN m.role IS NULL OR NOT list_contains({roles}, m.role) THEN 2"
+        " WHEN m.content IS NOT NULL AND left(m.content::VARCHAR, 1) NOT IN ('\"', '[') THEN 3"
+        " WHEN m.content IS NULL AND coalesce(left(m.tool_calls::VARCHAR, 1), '') <> '['"
+        " AND coalesce(left(m.function_call::VARCHAR, 1), '') <> '{' THEN 4 ELSE 0 END"
+    )
+    codes = _ident("mc_" + spec.name)
     return [
-        f"TRY(json_transform({v}, {_lit(_MESSAGE_STRUCT)})) AS {_ident('m_' + spec.name)}",
-        f"TRY(json_type({v}, '$[*]')) AS {_ident('mt_' + spec.name)}",
+        f"{types} AS {_ident('mt_' + spec.name)}",
+        f"list_transform({items}, lambda m, i: {code.replace('t[i]', f'{types}[i]')}) AS {codes}",
     ]
+
+
+def _message_summary(spec: FieldSpec) -> list[str]:
+    """First problem of the list (index and code), as columns: the reason refers to them several times."""
+    codes = _ident("mc_" + spec.name)
+    first = f"coalesce(list_position(list_transform({codes}, lambda c: c > 0), true), 0)"
+    return [f"{first} AS {_ident('mf_' + spec.name)}"]
 
 
 def _message_checks(spec: FieldSpec) -> list[tuple[str, str]]:
     """Checks of an OpenAI chat message list: an array of objects with a known role and content."""
     v = _ident("v_" + spec.name)
-    items = _ident("m_" + spec.name)
     types = _ident("mt_" + spec.name)
+    codes = _ident("mc_" + spec.name)
+    first = _ident("mf_" + spec.name)
     head = f"field {spec.name!r}: "
-    roles = "[" + ", ".join(_lit(r) for r in CHAT_ROLES) + "]"
-
-    def first(pred: str) -> str:
-        """1-based index of the first message for which ``pred`` holds (0 when none)."""
-        return f"coalesce(list_position(list_transform({items}, lambda m: coalesce({pred}, false)), true), 0)"
-
-    not_object = f"coalesce(list_position(list_transform({types}, lambda t: t <> 'OBJECT'), true), 0)"
-    bad_role = first(f"NOT list_contains({roles}, m.role) OR m.role IS NULL")
-    # a JSON value's type shows in its first character: '"' string, '[' list of parts
-    bad_content = first("m.content IS NOT NULL AND left(m.content::VARCHAR, 1) NOT IN ('\"', '[')")
-    no_content = first(
-        "m.content IS NULL AND coalesce(left(m.tool_calls::VARCHAR, 1), '') <> '['"
-        " AND coalesce(left(m.function_call::VARCHAR, 1), '') <> '{'"
+    problem = (
+        "CASE "
+        + " ".join(f"WHEN {codes}[{first}] = {n} THEN {_lit(text)}" for n, text in _MESSAGE_PROBLEMS.items())
+        + " END"
     )
-
-    def at(idx: str, text: str, extra: str = "") -> str:
-        return _lit(head + "message ") + f" || {idx} || " + _lit(text) + extra
-
-    role_of = f"{items}[{bad_role}].role"
+    # read from the raw text, and only for failing rows: keeping the parsed list as a column would
+    # make DuckDB materialise it for every row
+    role_of = f"json_extract_string({v}, '$[' || ({first} - 1) || '].role')"
+    got_role = f"CASE WHEN {codes}[{first}] = 2 THEN coalesce(', got ' || {_show(role_of)}, ', got none') ELSE '' END"
     return [
         (
             f"TRY(json_type({v})) IS DISTINCT FROM 'ARRAY'",
             _lit(head + "expected a JSON array of chat messages") + f" || ', got ' || {_show(v)}",
         ),
         (f"len({types}) = 0", _lit(head + "must hold at least one message")),
-        (f"{not_object} > 0", at(not_object, " is not a JSON object")),
-        (
-            f"{bad_role} > 0",
-            at(bad_role, ": role must be one of " + ", ".join(CHAT_ROLES))
-            + f" || coalesce(', got ' || {_show(role_of)}, ', got none')",
-        ),
-        (f"{bad_content} > 0", at(bad_content, ": content must be a string, a list of parts or null")),
-        (f"{no_content} > 0", at(no_content, " has neither content nor tool_calls")),
+        (f"{first} > 0", _lit(head + "message ") + f" || {first} || {problem} || {got_role}"),
     ]
 
 
@@ -314,6 +326,10 @@ def validation_sql(kind: RecordKind, source: str, native: frozenset[str] = froze
         same = norm.format("v_ai_output") + " = " + norm.format("v_final_output")
         derived = f", coalesce(t_accepted, {same}) AS t_accepted_final"
 
+    typed_layer = f"SELECT *, {', '.join(typed)} FROM ({source})"
+    summaries = [col for spec in kind.fields if spec.type == "messages" for col in _message_summary(spec)]
+    summary_layer = f"SELECT *, {', '.join(summaries)} FROM ({typed_layer})" if summaries else typed_layer
+
     checks: list[tuple[str, str]] = [
         ("NOT valid", "'invalid JSON'"),
         ("NOT is_object", "'expected a JSON object'"),
@@ -352,4 +368,4 @@ def validation_sql(kind: RecordKind, source: str, native: frozenset[str] = froze
   CASE WHEN reason IS NULL THEN coalesce(t_id, md5({canonical})) END AS id,
   {", ".join(out_cols)},
   CASE WHEN reason IS NULL THEN hash({", ".join(hash_args)}) END AS content_hash
-FROM (SELECT *, {reason} AS reason{derived} FROM (SELECT *, {", ".join(typed)} FROM ({source})))"""
+FROM (SELECT *, {reason} AS reason{derived} FROM ({summary_layer}))"""
