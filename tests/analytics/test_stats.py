@@ -13,6 +13,7 @@ from agenthone.analytics._stats import (
     mann_whitney,
     mean_ci,
     newcombe_diff_ci,
+    two_proportion_p_values,
     two_proportion_test,
     wilson_interval,
 )
@@ -45,6 +46,21 @@ def test_two_proportion_test_matches_statsmodels() -> None:
         pytest.approx(math.nan, nan_ok=True),
         pytest.approx(math.nan, nan_ok=True),
     )
+
+
+def test_vectorised_p_values_are_the_scalar_test_elementwise() -> None:
+    """The alerts test every agent at once; each p-value must be exactly the scalar test's, edge cases included."""
+    k1 = np.array([30, 0, 10, 5, 3, 100])
+    n1 = np.array([100, 50, 10, 0, 40, 100])
+    k2 = np.array([45, 0, 10, 5, 30, 90])
+    n2 = np.array([100, 50, 10, 9, 40, 100])  # both rates 0, both 1 (se = 0), an empty side
+    for alternative in ("two-sided", "smaller", "larger"):
+        got = two_proportion_p_values(k1, n1, k2, n2, alternative=alternative)
+        want = [two_proportion_test(*args, alternative=alternative)[1] for args in zip(k1, n1, k2, n2, strict=True)]
+        np.testing.assert_array_equal(got, want)
+    assert list(two_proportion_p_values(k1, n1, k2, n2)[1:4]) == pytest.approx([1.0, 1.0, math.nan], nan_ok=True)
+    with pytest.raises(ValueError, match="alternative"):
+        two_proportion_p_values(k1, n1, k2, n2, alternative="less")
 
 
 def test_newcombe_interval_of_the_difference() -> None:

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from agenthone.analytics._groups import check_by, edit_key, run_key
 from agenthone.analytics._measures import edits_with_measures
+from agenthone.analytics._query import fetch
 from agenthone.analytics._stats import (
     bootstrap_mean_diff_ci,
     holm,
     mann_whitney,
     newcombe_diff_ci,
+    two_proportion_p_values,
     two_proportion_test,
     wilson_interval,
 )
@@ -21,6 +23,7 @@ from agenthone.analytics._window import DateLike, RangeLike, Window, resolve_win
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
+    import pyarrow as pa
 
     from agenthone.store import Store
 
@@ -123,23 +126,41 @@ def _check_known(store: Store, by: str, names: list[str]) -> None:
 
 
 def _window_counts(table: ir.Table, flag: str, recent: Window, baseline: Window) -> ir.Table:
-    """Successes and trials of ``flag`` per agent in the recent and the baseline window, in one pass."""
-    import ibis
+    """Successes and trials of ``flag`` per agent in the recent and the baseline window, in one pass.
 
+    Filtered counts (``COUNT(flag) FILTER (WHERE ...)``): a third cheaper than summing CASE expressions.
+    """
     t = table.filter(
         (table.timestamp >= baseline.start.to_pydatetime()) & (table.timestamp < recent.end.to_pydatetime())
     )
     is_recent = t.timestamp >= recent.start.to_pydatetime()
     is_base = t.timestamp < baseline.end.to_pydatetime()
     value = t[flag]
-    one = value.notnull().cast("int64")
-    hit = value.cast("int64").fill_null(0)
     return t.group_by("agent_name").aggregate(
-        recent_k=ibis.ifelse(is_recent, hit, 0).sum(),
-        recent_n=ibis.ifelse(is_recent, one, 0).sum(),
-        baseline_k=ibis.ifelse(is_base, hit, 0).sum(),
-        baseline_n=ibis.ifelse(is_base, one, 0).sum(),
+        recent_k=value.count(where=is_recent & value),
+        recent_n=value.count(where=is_recent),
+        baseline_k=value.count(where=is_base & value),
+        baseline_n=value.count(where=is_base),
     )
+
+
+def _alert_counts(store: Store, metrics: Sequence[str], recent: Window, baseline: Window) -> pa.Table:
+    """The counts of :func:`_window_counts` for every metric (in the order asked), in one query."""
+    import ibis
+
+    def build() -> ir.Table:
+        parts = []
+        for order, metric in enumerate(metrics):
+            table, flag = (
+                (store.table("edits"), "accepted") if metric == "acceptance" else (store.table("runs"), "success")
+            )
+            counts = _window_counts(table, flag, recent, baseline)
+            parts.append(counts.mutate(metric=ibis.literal(metric), metric_order=ibis.literal(order)))
+        both = ibis.union(*parts, distinct=False)
+        return both.order_by(["metric_order", "agent_name"]).drop("metric_order")
+
+    key = ("alert_counts", tuple(metrics), recent.start, recent.end, baseline.start, baseline.end)
+    return fetch(store, key, build)
 
 
 def alerts(
@@ -181,54 +202,57 @@ def alerts(
         raise ValueError("alpha must be between 0 and 1")
     recent = resolve_window(store, f"{recent_days}d", as_of=as_of)
     baseline = Window(recent.start - pd.Timedelta(days=baseline_days), recent.start, f"previous {baseline_days}d")
-    frames = []
-    for metric in metrics:
-        table, flag = (store.table("edits"), "accepted") if metric == "acceptance" else (store.table("runs"), "success")
-        counts = _window_counts(table, flag, recent, baseline).to_pandas()
-        counts["metric"] = metric
-        frames.append(counts)
-    df = pd.concat(frames, ignore_index=True).rename(columns={"agent_name": "agent"})
-    for col in ("recent_k", "recent_n", "baseline_k", "baseline_n"):
-        df[col] = df[col].astype("int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        df["recent_rate"] = df["recent_k"] / df["recent_n"].where(df["recent_n"] > 0)
-        df["baseline_rate"] = df["baseline_k"] / df["baseline_n"].where(df["baseline_n"] > 0)
-    df["drop"] = df["baseline_rate"] - df["recent_rate"]
-    testable = (df["recent_n"] >= min_n) & (df["baseline_n"] >= min_n)
-    p_values = [
-        two_proportion_test(r.recent_k, r.recent_n, r.baseline_k, r.baseline_n, alternative="smaller")[1]
-        if ok
-        else math.nan
-        for r, ok in zip(df.itertuples(), testable, strict=True)
-    ]
-    df["p_value"] = p_values
-    df["p_adjusted"] = holm(df["p_value"].to_numpy(dtype=float))
-    _, df["recent_high"] = wilson_interval(df["recent_k"], df["recent_n"])
-    dropped = testable & (df["drop"] > drop) & (df["p_adjusted"] < alpha)
-    below = (
-        (df["recent_n"] >= min_n) & (df["recent_high"] < floor)
-        if floor is not None
-        else pd.Series(False, index=df.index)
+    counts = _alert_counts(store, list(metrics), recent, baseline)
+    k1, n1, k0, n0 = (
+        counts[c].to_numpy().astype("int64") for c in ("recent_k", "recent_n", "baseline_k", "baseline_n")
     )
-    df["below_floor"] = below.astype(bool)
-    df["alert"] = (dropped | below).astype(bool)
-    reasons = []
-    for r, d, f in zip(df.itertuples(), dropped, below, strict=True):
-        parts = []
-        if d:
-            parts.append(
-                f"{r.metric} fell {r.drop * 100:.1f} points to {r.recent_rate:.1%} "
-                f"(previous {baseline_days} days {r.baseline_rate:.1%}; Holm p={r.p_adjusted:.2g})"
-            )
-        if f:
-            parts.append(f"{r.metric} {r.recent_rate:.1%} is under the {floor:.0%} floor (n={r.recent_n})")
-        reasons.append("; ".join(parts))
-    df["reason"] = reasons
-    cols = ["agent", "metric", "recent_rate", "recent_n", "baseline_rate", "baseline_n", "drop", "p_value"]
-    cols += ["p_adjusted", "recent_high", "below_floor", "alert", "reason"]
-    df = df[cols].sort_values(["alert", "p_adjusted", "agent"], ascending=[False, True, True], ignore_index=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recent_rate = k1 / np.where(n1 > 0, n1, np.nan)
+        baseline_rate = k0 / np.where(n0 > 0, n0, np.nan)
+    fell = baseline_rate - recent_rate
+    testable = (n1 >= min_n) & (n0 >= min_n)
+    p_value = np.where(testable, two_proportion_p_values(k1, n1, k0, n0, alternative="smaller"), np.nan)
+    p_adjusted = holm(p_value)
+    _, recent_high = wilson_interval(k1, n1)
+    with np.errstate(invalid="ignore"):
+        dropped = testable & (fell > drop) & (p_adjusted < alpha)
+        below = (n1 >= min_n) & (recent_high < floor) if floor is not None else np.zeros(len(n1), dtype=bool)
+    alert = dropped | below
+    # alerts first, then by adjusted p (untested last), then by agent; ties keep the metrics' order
+    agent_names = np.asarray(counts["agent_name"].to_pylist(), dtype=object)
+    agent_rank = np.unique(agent_names, return_inverse=True)[1] if len(agent_names) else agent_names
+    order = np.lexsort((agent_rank, p_adjusted, ~alert))
     if not include_ok:
-        df = df[df["alert"]].reset_index(drop=True)
+        order = order[alert[order]]
+    metric = np.asarray(counts["metric"].to_pylist(), dtype=object)
+    reasons = []
+    for i in order:
+        parts = []
+        if dropped[i]:
+            parts.append(
+                f"{metric[i]} fell {fell[i] * 100:.1f} points to {recent_rate[i]:.1%} "
+                f"(previous {baseline_days} days {baseline_rate[i]:.1%}; Holm p={p_adjusted[i]:.2g})"
+            )
+        if below[i]:
+            parts.append(f"{metric[i]} {recent_rate[i]:.1%} is under the {floor:.0%} floor (n={n1[i]})")
+        reasons.append("; ".join(parts))
+    df = pd.DataFrame(
+        {
+            "agent": pd.Series(agent_names[order], dtype="str"),
+            "metric": pd.Series(metric[order], dtype="str"),
+            "recent_rate": recent_rate[order],
+            "recent_n": n1[order],
+            "baseline_rate": baseline_rate[order],
+            "baseline_n": n0[order],
+            "drop": fell[order],
+            "p_value": p_value[order],
+            "p_adjusted": p_adjusted[order],
+            "recent_high": recent_high[order],
+            "below_floor": below[order],
+            "alert": alert[order],
+            "reason": pd.Series(reasons, dtype="str"),
+        }
+    )
     df.attrs.update(
         {
             "window": recent.as_dict(),

@@ -5,6 +5,10 @@ edits on every summary would dominate the query. Each edit's measures are keyed 
 and kept in a Parquet file beside the store (``<store>.edit_measures.parquet``): outside DuckDB, so it
 works when the store is open read-only, and stale entries can never be used for changed content. When the
 folder is not writable the cache lives in memory only. Deleting the file is always safe.
+
+Queries read the measures from a temporary table on the store's connection, ``hone_measured_edits``: every
+edit without its long texts, with its measures joined (:func:`ensure_measured`). It is built once per state
+of the edits table, so a summary or a trend scans it instead of joining 100k measures on every call.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from agenthone.analytics._query import fetch, store_state
 from agenthone.text import normalized_edit_distances, word_tokens
 
 if TYPE_CHECKING:
@@ -23,9 +28,18 @@ if TYPE_CHECKING:
     from agenthone.analytics._window import Window
     from agenthone.store import Store
 
-__all__ = ["cache_path", "edit_measures", "edits_with_measures"]
+__all__ = [
+    "MEASURED_TABLE",
+    "cache_path",
+    "edit_measures",
+    "edits_with_measures",
+    "ensure_measured",
+    "measured_edits_table",
+]
 
+MEASURED_TABLE = "hone_measured_edits"
 _COLUMNS = ("id", "content_hash", "edit_distance", "tokens_ai", "tokens_final")
+_TEXT_COLUMNS = ("prompt", "ai_output", "final_output", "metadata")
 _memory: dict[Path, pd.DataFrame] = {}
 _lock = threading.Lock()
 
@@ -115,14 +129,61 @@ def edit_measures(store: Store, *, window: Window | None = None) -> pd.DataFrame
     return cached
 
 
-def edits_with_measures(store: Store, *, window: Window | None = None) -> ir.Table:
-    """The edits table (in ``window``) with the cached measures joined on ``(id, content_hash)``."""
+def _fingerprint(store: Store) -> tuple[Any, ...]:
+    """Changes whenever an edit is added, removed or changed (count, xor of content hashes, ingestions)."""
+
+    def build() -> ir.Expr:
+        t = store.table("edits")
+        return t.aggregate(n=t.count(), hashes=t.content_hash.bit_xor(), ingests=t.ingest_id.sum())
+
+    return tuple(fetch(store, "edits_fingerprint", build).to_pylist()[0].values())
+
+
+def measured_edits_table(store: Store) -> ir.Table:
+    """The measured-edits table of :func:`ensure_measured` as an Ibis table (to build queries on)."""
+    return store.ibis.table(MEASURED_TABLE, database=("temp", "main"))
+
+
+def _covers(done: tuple[pd.Timestamp, pd.Timestamp] | None, bounds: tuple[pd.Timestamp, pd.Timestamp] | None) -> bool:
+    return done is None or (bounds is not None and done[0] <= bounds[0] and bounds[1] <= done[1])
+
+
+def ensure_measured(store: Store, *, window: Window | None = None) -> None:
+    """Make the store's measured-edits table current and complete for ``window`` (all edits when None).
+
+    The table (``temp.main.hone_measured_edits`` on the store's connection) holds every edit without its
+    long texts, with the cached measures joined: queries read it instead of joining 100k measures on every
+    call. It is rebuilt only when the edits change (a one-query fingerprint) or new edits were measured;
+    a window is measured once per state of the edits, so a warm call costs one tiny query.
+    """
     import ibis
 
-    measures = edit_measures(store, window=window)
-    edits = store.table("edits")
-    if window is not None:
-        edits = window.filter(edits)
-    m = ibis.memtable(measures)
-    joined = edits.left_join(m, ["id", "content_hash"])
-    return joined.select(*edits.columns, "edit_distance", "tokens_ai", "tokens_final")
+    bounds = None if window is None else (window.start, window.end)
+    with store.locked() as con:
+        state = store_state(store)
+        memo: dict[str, Any] = state.setdefault("measured", {"fingerprint": None, "measures": None, "covered": []})
+        fingerprint = _fingerprint(store)
+        if fingerprint != memo["fingerprint"]:
+            memo["covered"] = []
+        measures = memo["measures"]
+        if not any(_covers(c, bounds) for c in memo["covered"]):
+            measures = edit_measures(store, window=window)
+            memo["covered"].append(bounds)
+        if fingerprint == memo["fingerprint"] and measures is memo["measures"]:
+            return
+        edits = store.table("edits")
+        kept = [c for c in edits.columns if c not in _TEXT_COLUMNS]
+        joined = edits.left_join(ibis.memtable(measures), ["id", "content_hash"])
+        # raw DDL: Ibis 12's drop_table / create_table(overwrite=True) write an invalid DROP with sqlglot 30
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{MEASURED_TABLE}")
+        store.ibis.create_table(
+            MEASURED_TABLE, joined.select(*kept, "edit_distance", "tokens_ai", "tokens_final"), temp=True
+        )
+        memo["fingerprint"], memo["measures"] = fingerprint, measures
+
+
+def edits_with_measures(store: Store, *, window: Window | None = None) -> ir.Table:
+    """The edits (in ``window``), without their long texts, with the cached measures of each."""
+    ensure_measured(store, window=window)
+    edits = measured_edits_table(store)
+    return window.filter(edits) if window is not None else edits

@@ -2,7 +2,9 @@
 
 Everything is an Ibis expression over the store (so it runs where the store runs: DuckDB here, another Ibis
 backend at scale); only the final, small per-group result comes back as a pandas DataFrame, with its window
-in ``df.attrs["window"]``.
+in ``df.attrs["window"]``. A summary or a trend is one query (runs and edits aggregated and joined in the
+store), compiled once per store and query shape (:mod:`agenthone.analytics._query`); the empty periods of a
+trend are filled in numpy from the few thousand aggregated rows.
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key
-from agenthone.analytics._measures import edits_with_measures
+from agenthone.analytics._measures import ensure_measured, measured_edits_table
+from agenthone.analytics._query import MICROS_PER_DAY, fetch, period_index
 from agenthone.analytics._stats import two_proportion_test, wilson_interval
 from agenthone.analytics._window import DateLike, RangeLike, Window, resolve_window
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
+    import pyarrow as pa
 
     from agenthone.store import Store
 
@@ -50,57 +54,90 @@ RUN_COLUMNS = (
 EDIT_COLUMNS = ("edits", "accepted", "acceptance_rate", "acceptance_low", "acceptance_high", "edit_distance_mean")
 
 
-def _run_aggregates(runs: ir.Table, keys: Sequence[str]) -> ir.Table:
-    return runs.group_by(list(keys)).aggregate(
+_COUNT_COLUMNS = ("runs", "successes", "success_n", "edits", "accepted", "accepted_n")
+_FLOAT_COLUMNS = (
+    "score_mean",
+    "score_median",
+    "tokens_in_mean",
+    "tokens_out_mean",
+    "cost_usd",
+    "feedback_mean",
+    "edit_distance_mean",
+)
+
+
+def _aggregates(runs: ir.Table, edits: ir.Table, keys: list[str]) -> ir.Table:
+    """Run and edit aggregates per ``keys``, outer-joined, ordered by the keys: one query.
+
+    The latency quantiles share one sort per group (``quantile([0.5, 0.95])``, a list). Counts are cast
+    back to int64 (DuckDB sums integers into HUGEINT).
+    """
+    import ibis
+
+    r = runs.group_by(keys).aggregate(
         runs=runs.count(),
-        successes=runs.success.cast("int64").sum(),
+        successes=runs.success.cast("int64").sum().cast("int64"),
         success_n=runs.success.count(),
         score_mean=runs.score.mean(),
         score_median=runs.score.quantile(0.5),
-        latency_p50=runs.latency_ms.quantile(0.5),
-        latency_p95=runs.latency_ms.quantile(0.95),
+        latency=runs.latency_ms.quantile([0.5, 0.95]),
         tokens_in_mean=runs.tokens_in.mean(),
         tokens_out_mean=runs.tokens_out.mean(),
         cost_usd=runs.cost_usd.sum(),
         feedback_mean=runs.user_feedback.mean(),
     )
-
-
-def _edit_aggregates(edits: ir.Table, keys: Sequence[str]) -> ir.Table:
-    return edits.group_by(list(keys)).aggregate(
+    e = edits.group_by(keys).aggregate(
         edits=edits.count(),
-        accepted=edits.accepted.cast("int64").sum(),
+        accepted=edits.accepted.cast("int64").sum().cast("int64"),
         accepted_n=edits.accepted.count(),
         edit_distance_mean=edits.edit_distance.mean(),
     )
+    joined = r.outer_join(e, [r[k] == e[k] for k in keys])
+    columns: dict[str, ir.Value] = {k: ibis.coalesce(r[k], e[k]) for k in keys}
+    columns.update({c: r[c] for c in r.columns if c not in keys})
+    columns.update({c: e[c] for c in e.columns if c not in keys})
+    return joined.select(**columns).order_by(keys)
 
 
-def _finish(runs: pd.DataFrame, edits: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Outer-join run and edit aggregates and add the rates with their Wilson intervals."""
+def _columns(table: pa.Table, rows: Any = None, size: int = 0) -> dict[str, Any]:
+    """The aggregate columns of ``table`` as numpy arrays, with rates and Wilson intervals.
+
+    With ``rows`` (positions) and ``size``, every column is first spread onto ``size`` rows: zero counts and
+    NaN measures where a row has no aggregate (the empty periods of a trend).
+    """
     import numpy as np
+    import pyarrow.compute as pc
 
-    df = runs.merge(edits, on=keys, how="outer") if len(keys) else runs.join(edits)
-    for col in ("runs", "successes", "success_n", "edits", "accepted", "accepted_n"):
-        df[col] = df[col].fillna(0).astype("int64")
+    def spread(values: Any, fill: float) -> Any:
+        if rows is None:
+            return values
+        out = np.full(size, fill, dtype=values.dtype)
+        out[rows] = values
+        return out
+
+    cols: dict[str, Any] = {}
+    for name in _COUNT_COLUMNS:
+        cols[name] = spread(pc.fill_null(table[name], 0).to_numpy().astype("int64"), 0)
+    for name in _FLOAT_COLUMNS:
+        cols[name] = spread(table[name].to_numpy(zero_copy_only=False).astype("float64"), np.nan)
+    for i, name in enumerate(("latency_p50", "latency_p95")):
+        values = pc.list_element(table["latency"], i)
+        cols[name] = spread(values.to_numpy(zero_copy_only=False).astype("float64"), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        df["success_rate"] = np.where(
-            df["success_n"] > 0, df["successes"] / df["success_n"].where(df["success_n"] > 0), np.nan
-        )
-        df["acceptance_rate"] = np.where(
-            df["accepted_n"] > 0, df["accepted"] / df["accepted_n"].where(df["accepted_n"] > 0), np.nan
-        )
-        df["cost_per_run"] = np.where(df["runs"] > 0, df["cost_usd"] / df["runs"].where(df["runs"] > 0), np.nan)
-    df["success_low"], df["success_high"] = wilson_interval(df["successes"], df["success_n"])
-    df["acceptance_low"], df["acceptance_high"] = wilson_interval(df["accepted"], df["accepted_n"])
-    return df
+        n, m = cols["success_n"], cols["accepted_n"]
+        cols["success_rate"] = np.where(n > 0, cols["successes"] / np.where(n > 0, n, 1), np.nan)
+        cols["acceptance_rate"] = np.where(m > 0, cols["accepted"] / np.where(m > 0, m, 1), np.nan)
+        runs = cols["runs"]
+        cols["cost_per_run"] = np.where(runs > 0, cols["cost_usd"] / np.where(runs > 0, runs, 1), np.nan)
+    cols["success_low"], cols["success_high"] = wilson_interval(cols["successes"], n)
+    cols["acceptance_low"], cols["acceptance_high"] = wilson_interval(cols["accepted"], m)
+    return cols
 
 
-def _empty_runs(keys: list[str]) -> pd.DataFrame:
+def _strings(values: Any) -> pd.Series:
     import pandas as pd
 
-    cols = [*keys, "runs", "successes", "success_n", "score_mean", "score_median", "latency_p50", "latency_p95"]
-    cols += ["tokens_in_mean", "tokens_out_mean", "cost_usd", "feedback_mean"]
-    return pd.DataFrame({c: pd.Series([], dtype="object" if c in keys else "float64") for c in cols})
+    return pd.Series(values, dtype="str")
 
 
 def performance(
@@ -127,23 +164,16 @@ def performance(
 def _performance(store: Store, window: Window, by: str) -> pd.DataFrame:
     import pandas as pd
 
-    runs = run_key(window.filter(store.table("runs")), by)
-    edits = edit_key(edits_with_measures(store, window=window), by, store)
-    rdf = _run_aggregates(runs, ["key"]).to_pandas()
-    edf = _edit_aggregates(edits, ["key"]).to_pandas()
-    if rdf.empty:
-        rdf = _empty_runs(["key"])
-    if edf.empty:
-        edf = pd.DataFrame(
-            {
-                "key": pd.Series([], dtype="object"),
-                **{
-                    c: pd.Series([], dtype="float64") for c in ("edits", "accepted", "accepted_n", "edit_distance_mean")
-                },
-            }
-        )
-    df = _finish(rdf, edf, ["key"])
-    df = df.rename(columns={"key": by}).sort_values(by, ignore_index=True)
+    ensure_measured(store, window=window)
+
+    def build() -> ir.Table:
+        runs = run_key(window.filter(store.table("runs")), by)
+        edits = edit_key(window.filter(measured_edits_table(store)), by, store)
+        return _aggregates(runs, edits, ["key"])
+
+    table = fetch(store, ("performance", by, window.start, window.end), build)
+    cols = _columns(table)
+    df = pd.DataFrame({by: _strings(table["key"].to_pylist()), **cols})
     return df[[by, *RUN_COLUMNS, *EDIT_COLUMNS]]
 
 
@@ -163,51 +193,54 @@ def trends(
     and ``success_change`` / ``acceptance_change``: the change of each rate from the group's previous period
     (for ``freq="W"``, the week-over-week change in rate points).
     """
+    import numpy as np
     import pandas as pd
 
     if freq not in ("D", "W"):
         raise ValueError(f"freq must be 'D' (daily) or 'W' (weekly), not {freq!r}")
     by = check_by(by)  # type: ignore[assignment]
     window = resolve_window(store, range, as_of=as_of)
-    runs = run_key(window.filter(store.table("runs")), by)
-    edits = edit_key(edits_with_measures(store, window=window), by, store)
-    if groups is not None:
-        wanted = [str(g) for g in groups]
-        runs = runs.filter(runs.key.isin(wanted))
-        edits = edits.filter(edits.key.isin(wanted))
-    runs = runs.mutate(period=runs.timestamp.truncate(freq))
-    edits = edits.mutate(period=edits.timestamp.truncate(freq))
-    keys = ["key", "period"]
-    rdf = _run_aggregates(runs, keys).to_pandas()
-    edf = _edit_aggregates(edits, keys).to_pandas()
-    if rdf.empty:
-        rdf = _empty_runs(keys)
-    if edf.empty:
-        edf = pd.DataFrame(
-            {
-                **{k: pd.Series([], dtype="object") for k in keys},
-                **{
-                    c: pd.Series([], dtype="float64") for c in ("edits", "accepted", "accepted_n", "edit_distance_mean")
-                },
-            }
-        )
-    for frame in (rdf, edf):
-        frame["period"] = pd.to_datetime(frame["period"], utc=True)
-    df = _finish(rdf, edf, keys)
-    # every period of the window, for every group seen
-    start = window.start if freq == "D" else window.start - pd.Timedelta(days=window.start.weekday())
-    periods = pd.date_range(
-        start, window.end - pd.Timedelta(microseconds=1), freq="D" if freq == "D" else "7D", tz="UTC"
+    # periods: UTC days from the window's start, or ISO weeks from the Monday on or before it
+    origin = window.start if freq == "D" else window.start - pd.Timedelta(days=window.start.weekday())
+    step_us = MICROS_PER_DAY * (1 if freq == "D" else 7)
+    last_us = (window.end.value - origin.value) // 1000 - 1
+    n_periods = int(last_us // step_us) + 1
+    wanted = None if groups is None else tuple(str(g) for g in groups)
+    ensure_measured(store, window=window)
+
+    def build() -> ir.Table:
+        runs = run_key(window.filter(store.table("runs")), by)
+        edits = edit_key(window.filter(measured_edits_table(store)), by, store)
+        if wanted is not None:
+            runs = runs.filter(runs.key.isin(list(wanted)))
+            edits = edits.filter(edits.key.isin(list(wanted)))
+        runs = runs.mutate(p=period_index(runs.timestamp, origin, step_us))
+        edits = edits.mutate(p=period_index(edits.timestamp, origin, step_us))
+        return _aggregates(runs, edits, ["key", "p"])
+
+    table = fetch(store, ("trends", by, freq, wanted, window.start, window.end), build)
+    # every period of the window for every group seen (the rows come ordered by group and period)
+    keys = np.asarray(table["key"].to_pylist(), dtype=object)
+    first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    names = list(keys[first]) if len(keys) else sorted(wanted or ())
+    rows = (np.cumsum(first) - 1) * n_periods + table["p"].to_numpy()
+    size = len(names) * n_periods
+    cols = _columns(table, rows, size)
+    changes = {}
+    for rate, change in (("success_rate", "success_change"), ("acceptance_rate", "acceptance_change")):
+        series = cols[rate].reshape(len(names), n_periods)
+        diff = np.full_like(series, np.nan)
+        diff[:, 1:] = series[:, 1:] - series[:, :-1]
+        changes[change] = diff.reshape(-1)
+    periods = pd.date_range(origin, periods=n_periods, freq=f"{step_us // MICROS_PER_DAY}D", unit="us")
+    df = pd.DataFrame(
+        {
+            "period": pd.DatetimeIndex(np.tile(periods.tz_localize(None).to_numpy(), len(names))).tz_localize("UTC"),
+            by: _strings(np.repeat(np.asarray(names, dtype=object), n_periods)),
+            **cols,
+            **changes,
+        }
     )
-    names = sorted(set(df["key"])) if len(df) else (list(groups) if groups else [])
-    grid = pd.MultiIndex.from_product([names, periods], names=keys).to_frame(index=False)
-    df = grid.merge(df, on=keys, how="left")
-    for col in ("runs", "successes", "success_n", "edits", "accepted", "accepted_n"):
-        df[col] = df[col].fillna(0).astype("int64")
-    df = df.sort_values(keys, ignore_index=True)
-    df["success_change"] = df.groupby("key")["success_rate"].diff()
-    df["acceptance_change"] = df.groupby("key")["acceptance_rate"].diff()
-    df = df.rename(columns={"key": by})
     df = df[["period", by, *RUN_COLUMNS, *EDIT_COLUMNS, "success_change", "acceptance_change"]]
     df.attrs["window"] = window.as_dict()
     df.attrs["by"] = by

@@ -27,6 +27,7 @@ __all__ = [
     "mann_whitney",
     "mean_ci",
     "newcombe_diff_ci",
+    "two_proportion_p_values",
     "two_proportion_test",
     "wilson_interval",
 ]
@@ -78,6 +79,27 @@ def two_proportion_test(
     else:
         raise ValueError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
     return float(z), float(p)
+
+
+def two_proportion_p_values(k1: Any, n1: Any, k2: Any, n2: Any, *, alternative: str = "two-sided") -> FloatArray:
+    """:func:`two_proportion_test` p-values, elementwise over arrays (one call for every agent and metric)."""
+    from scipy.stats import norm
+
+    a, m, b, n = (np.asarray(x, dtype=float) for x in (k1, n1, k2, n2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = (a + b) / (m + n)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / m + 1 / n))
+        z = (a / m - b / n) / se
+    if alternative == "two-sided":
+        p = 2 * norm.sf(np.abs(z))
+    elif alternative == "smaller":
+        p = norm.cdf(z)
+    elif alternative == "larger":
+        p = norm.sf(z)
+    else:
+        raise ValueError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
+    p = np.where(se == 0, 1.0, p)
+    return np.where((m > 0) & (n > 0), p, np.nan).astype(float)
 
 
 def newcombe_diff_ci(k1: float, n1: float, k2: float, n2: float, *, z: float = Z95) -> tuple[float, float]:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from agenthone.analytics._query import fetch
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
@@ -85,15 +87,25 @@ def _midnight(ts: pd.Timestamp) -> pd.Timestamp:
     return ts.normalize()
 
 
+def _bound(store: Store, which: str) -> pd.Timestamp | None:
+    """The latest (``which="max"``) or earliest (``"min"``) timestamp of any run or edit, in one query."""
+    import ibis
+
+    def build() -> ir.Expr:
+        parts = []
+        for kind in ("runs", "edits"):
+            t = store.table(kind)
+            parts.append(t.aggregate(ts=t.timestamp.max() if which == "max" else t.timestamp.min()))
+        both = ibis.union(*parts, distinct=False)
+        return both.aggregate(ts=both.ts.max() if which == "max" else both.ts.min())
+
+    value = fetch(store, ("window_bound", which), build).column(0)[0].as_py()
+    return None if value is None else _timestamp(value)
+
+
 def latest_timestamp(store: Store) -> pd.Timestamp | None:
     """The latest timestamp of any run or edit in the store (None when both are empty)."""
-    latest = None
-    for kind in ("runs", "edits"):
-        t = store.table(kind)
-        value = t.timestamp.max().to_pyarrow().as_py()
-        if value is not None and (latest is None or value > latest):
-            latest = value
-    return None if latest is None else _timestamp(latest)
+    return _bound(store, "max")
 
 
 def resolve_as_of(store: Store, as_of: DateLike | None = None) -> pd.Timestamp:
@@ -111,12 +123,7 @@ def resolve_as_of(store: Store, as_of: DateLike | None = None) -> pd.Timestamp:
 
 
 def _earliest(store: Store) -> pd.Timestamp | None:
-    earliest = None
-    for kind in ("runs", "edits"):
-        value = store.table(kind).timestamp.min().to_pyarrow().as_py()
-        if value is not None and (earliest is None or value < earliest):
-            earliest = value
-    return None if earliest is None else _timestamp(earliest)
+    return _bound(store, "min")
 
 
 def resolve_window(store: Store, range: RangeLike = "30d", *, as_of: DateLike | None = None) -> Window:  # noqa: A002
