@@ -29,5 +29,10 @@ def apply_offline_defaults() -> None:
     """Set the offline/telemetry-off variables that the user has not set."""
     for key, value in OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    # DuckDB's DataFrame export trips a pandas 3 deprecation that users cannot act on
-    warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop", category=Warning)
+    # deprecations raised inside DuckDB's and Ibis's own code under pandas 3 / DuckDB 2: users cannot act on them
+    for message in (
+        "The inplace keyword in DataFrame.drop",
+        "The 'future.infer_string' option is deprecated",
+        r"fetch_arrow_table\(\) is deprecated",
+    ):
+        warnings.filterwarnings("ignore", message=message, category=Warning)

@@ -52,9 +52,12 @@ def test_alerts_exit_code_for_cron(sample_workspace: Path, ground_truth: dict[st
     assert result.exit_code == 3, result.output
     assert f"ALERT {agent}" in result.stdout
     doc = json.loads(runner.invoke(app, ["alerts", "--json"]).stdout)
-    assert doc["alerts"] == len(doc["rows"]) >= 1 and {r["agent"] for r in doc["rows"]} == {agent}
-    # looking at a day before the regression started: nothing to report
-    quiet = runner.invoke(app, ["alerts", "--as-of", "2026-10-10"])
+    healthy = {a["agent_name"] for a in ground_truth["agents"] if a["healthy"]}
+    alerted = {r["agent"] for r in doc["rows"]}
+    assert doc["alerts"] == len(doc["rows"]) >= 1
+    assert agent in alerted and not alerted & healthy, alerted
+    # a day before the regression started, and without the floor rule: nothing to report
+    quiet = runner.invoke(app, ["alerts", "--as-of", "2026-10-10", "--floor", "0"])
     assert quiet.exit_code == 0, quiet.output
     assert "no alerts" in quiet.stdout
 

@@ -171,6 +171,7 @@ def alerts(
     alpha: float = 0.05,
     floor: float | None = 0.70,
     min_n: int = 30,
+    floor_min_n: int = 10,
     recent_days: int = 7,
     baseline_days: int = 28,
     as_of: DateLike | None = None,
@@ -185,8 +186,10 @@ def alerts(
       significant: one-sided two-proportion z-test, p-values Holm-adjusted across every agent and metric
       tested, adjusted p < ``alpha``. Without the correction, 20 healthy agents x 2 metrics at alpha = 0.05
       would raise a false alarm most days; Holm keeps the chance of *any* false alarm at alpha.
-    - **floor**: at least ``min_n`` recent records, and even the upper end of the rate's 95% Wilson interval
-      is under ``floor``: the rate is under the floor beyond sampling noise, not by a few unlucky days.
+    - **floor**: at least ``floor_min_n`` recent records, and even the upper end of the rate's 95% Wilson
+      interval is under ``floor``: the rate is under the floor beyond sampling noise, not by a few unlucky
+      days. The interval already accounts for small samples (with 10 records it only clears a floor of 0.70
+      when at most 3 succeed), so this rule needs fewer records than the drop test.
 
     Both sides need ``min_n`` records for the drop test. Returns one row per alert (every tested agent and
     metric with ``include_ok=True``): ``agent, metric, recent_rate, recent_n, baseline_rate, baseline_n,
@@ -216,7 +219,7 @@ def alerts(
     _, recent_high = wilson_interval(k1, n1)
     with np.errstate(invalid="ignore"):
         dropped = testable & (fell > drop) & (p_adjusted < alpha)
-        below = (n1 >= min_n) & (recent_high < floor) if floor is not None else np.zeros(len(n1), dtype=bool)
+        below = (n1 >= floor_min_n) & (recent_high < floor) if floor is not None else np.zeros(len(n1), dtype=bool)
     alert = dropped | below
     # alerts first, then by adjusted p (untested last), then by agent; ties keep the metrics' order
     agent_names = np.asarray(counts["agent_name"].to_pylist(), dtype=object)
@@ -257,7 +260,14 @@ def alerts(
         {
             "window": recent.as_dict(),
             "baseline": baseline.as_dict(),
-            "thresholds": {"drop": drop, "alpha": alpha, "floor": floor, "min_n": min_n, "correction": "holm"},
+            "thresholds": {
+                "drop": drop,
+                "alpha": alpha,
+                "floor": floor,
+                "min_n": min_n,
+                "floor_min_n": floor_min_n,
+                "correction": "holm",
+            },
         }
     )
     return df

@@ -387,6 +387,7 @@ def alerts_cmd(
         0.70, "--floor", help="Also alert when a 7-day rate is surely under this floor (its 95% upper bound is)."
     ),
     min_n: int = typer.Option(30, "--min-n", help="Fewest records in a window for a test (both windows for drops)."),
+    floor_min_n: int = typer.Option(10, "--floor-min-n", help="Fewest recent records for the floor rule."),
     metric: list[AlertMetric] = typer.Option(
         [AlertMetric.acceptance, AlertMetric.success], "--metric", help="Rates to watch (repeatable)."
     ),
@@ -410,6 +411,7 @@ def alerts_cmd(
             alpha=alpha,
             floor=floor,
             min_n=min_n,
+            floor_min_n=floor_min_n,
             recent_days=recent_days,
             baseline_days=baseline_days,
             as_of=as_of,
