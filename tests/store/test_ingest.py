@@ -433,3 +433,13 @@ def test_many_conversations_ingest_within_the_default_memory_limit(tmp_path: Pat
     with Store(tmp_path / "s.duckdb") as store:
         report = store.ingest(path, "conversation")
         assert (report.accepted, report.rejected) == (20 * len(lines), 0)
+
+
+def test_blank_text_fields_count_as_absent(store: Store, tmp_path: Path) -> None:
+    recs = [run_record(1, agent_name="\t \n", agent_id=None), run_record(2, model=" \r\n", category="  shop  ")]
+    report = store.ingest(write_jsonl(tmp_path / "r.jsonl", recs), "run")
+    assert counts(report) == (1, 0, 0, 1)
+    assert quarantine(store)[0]["reason"] == "field 'agent_name': must not be empty"
+    row = store.sql("SELECT model, category FROM runs").iloc[0]
+    assert row["model"] is None or row["model"] != row["model"]  # NULL
+    assert row["category"] == "  shop  "

@@ -61,7 +61,8 @@ def json_source(kind: RecordKind, relation: str) -> str:
         f"list_transform(extra_keys, lambda k: json_extract(raw, {path}))))::VARCHAR END"
     )
     return f"""SELECT line_no, valid, is_object, {cols}, {extra} AS extra FROM (
-  SELECT line_no, raw, j IS NOT NULL OR json_valid(raw) AS valid, j IS NOT NULL AND ltrim(raw)[1] = '{{' AS is_object,
+  SELECT line_no, raw, CASE WHEN j IS NOT NULL THEN true ELSE json_valid(raw) END AS valid,
+         j IS NOT NULL AND (CASE WHEN raw[1] = '{{' THEN true ELSE ltrim(raw)[1] = '{{' END) AS is_object,
          extra_keys, unnest(j, recursive := false)
   FROM (
     SELECT line_no, raw, TRY(json_transform(raw, {_lit(struct)})) AS j,
@@ -140,7 +141,11 @@ def _typed(spec: FieldSpec, native: frozenset[str] = frozenset()) -> str:
     v = _ident("v_" + spec.name)
     match spec.type:
         case "id" | "text":
-            return f"CASE WHEN trim({v}) = '' THEN NULL ELSE {v} END"
+            # look at the first character before trimming: most values start with a letter or digit
+            return (
+                f"CASE WHEN {v}[1] NOT IN ('', ' ', chr(9), chr(10), chr(13)) THEN {v}"
+                f" WHEN trim({v}, ' ' || chr(9) || chr(10) || chr(13)) = '' THEN NULL ELSE {v} END"
+            )
         case "content":
             return v
         case "timestamp":
@@ -176,7 +181,7 @@ def _type_error(spec: FieldSpec, native: frozenset[str] = frozenset()) -> tuple[
     match spec.type:
         case "id" | "text":
             return (
-                f"left(ltrim({v}), 1) IN ('{{', '[') AND {jtype} IN ('OBJECT', 'ARRAY')",
+                f"{v}[1] IN ('{{', '[') AND {jtype} IN ('OBJECT', 'ARRAY')",
                 _lit(head + "expected a string") + f" || ', got a JSON ' || lower({jtype})",
             )
         case "content":
