@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/analytics.py
 	$(BIN)/python benchmarks/datasets.py
+	$(BIN)/python benchmarks/train_local.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
 def _width(stream: Any) -> int | None:
     """Rich falls back to 80 columns off a terminal, truncating tables in pipes and logs: allow more."""
     if stream.isatty():

@@ -1,0 +1,363 @@
+"""The ``local`` provider: real fine-tuning on this machine (CPU or GPU) through TRL, in a background process.
+
+A job is a folder ``<data_dir>/jobs/<job_id>/``; a detached worker process trains in it and reports
+through files (see :mod:`agenthone.providers._local_worker`), so the job outlives the command that
+started it and any process can pick up monitoring later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from agenthone.providers._base import (
+    TERMINAL_STATUSES,
+    BaseModelInfo,
+    ChatModel,
+    CostEstimate,
+    JobEvent,
+    JobRequest,
+    Method,
+    Provider,
+    ProviderError,
+    ProviderJob,
+    StepMetrics,
+    TrainingFiles,
+    now,
+)
+from agenthone.providers._local_model import is_model_dir, load_local_chat_model
+from agenthone.providers._local_worker import append_jsonl, read_status, write_status
+
+__all__ = ["LocalProvider"]
+
+SCRATCH = "scratch"
+"""Base model name meaning: build a small model from a config and train its tokenizer on the dataset."""
+
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
+
+class LocalProvider(Provider):
+    """Fine-tunes with transformers + PEFT + TRL (SFT or DPO; LoRA or full) in a detached worker process."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        *,
+        jobs_dir: str | os.PathLike[str],
+        models_dir: str | os.PathLike[str] | None = None,
+        model_dirs: list[str] | None = None,
+        device: str = "auto",
+        scratch: Mapping[str, int] | None = None,
+    ) -> None:
+        self.jobs_dir = Path(jobs_dir)
+        self.models_dir = Path(models_dir) if models_dir else None
+        self.model_dirs = [Path(p) for p in (model_dirs or [])]
+        self.device = device
+        self.scratch = dict(scratch or {})
+
+    # -- files -------------------------------------------------------------------------------------
+
+    def prepare_files(self, dataset: Any, *, method: Method, workdir: Path) -> TrainingFiles:
+        """Copy the canonical train/validation examples into the job folder (the worker reads only there)."""
+        data = workdir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        counts = {}
+        for split in ("train", "validation"):
+            examples = list(dataset.examples(split))
+            if method == "dpo":
+                examples = [ex for ex in examples if ex.get("rejected")]
+            with (data / f"{split}.jsonl").open("w", encoding="utf-8") as fh:
+                for ex in examples:
+                    fh.write(json.dumps(ex, ensure_ascii=False) + "\n")
+            counts[split] = len(examples)
+        if counts["train"] == 0:
+            what = "with a 'rejected' output (DPO needs preference pairs)" if method == "dpo" else ""
+            raise ProviderError(f"dataset {dataset.ref} has no training examples {what}".strip())
+        return TrainingFiles(
+            training_file=str(data / "train.jsonl"),
+            validation_file=str(data / "validation.jsonl") if counts["validation"] else None,
+            examples=counts["train"],
+            validation_examples=counts["validation"],
+            format="canonical",
+        )
+
+    # -- jobs --------------------------------------------------------------------------------------
+
+    def _dir(self, job_id: str) -> Path:
+        path = self.jobs_dir / job_id
+        if not (path / "spec.json").is_file():
+            raise ProviderError(f"no local job {job_id!r} in {self.jobs_dir}")
+        return path
+
+    def create_job(self, request: JobRequest) -> ProviderJob:
+        if request.workdir is None or request.job_id is None:
+            raise ProviderError("the local provider needs the job's folder and id")
+        workdir = request.workdir
+        base = request.base_model
+        if base not in ("", SCRATCH):
+            base_path = self._resolve_base(base)
+            base = str(base_path)
+        spec = {
+            "job_id": request.job_id,
+            "method": request.method,
+            "base_model": None if base in ("", SCRATCH) else base,
+            "hyperparameters": dict(request.hyperparameters),
+            "seed": request.seed if request.seed is not None else 0,
+            "device": self.device,
+            "scratch": self.scratch,
+            "suffix": request.suffix,
+        }
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "spec.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+        write_status(workdir, status="queued", created_at=now().isoformat(), base_model=request.base_model)
+        append_jsonl(
+            workdir / "events.jsonl",
+            {
+                "id": "ev-00001",
+                "created_at": now().isoformat(),
+                "level": "info",
+                "message": "job queued",
+                "type": "message",
+            },
+        )
+        self._spawn(workdir)
+        return self.get_job(request.job_id)
+
+    def _spawn(self, workdir: Path) -> None:
+        log = (workdir / "worker.log").open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "agenthone.providers._local_worker", str(workdir)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=str(workdir),
+                env=env,
+                start_new_session=True,  # survives the command (and a Ctrl-C in it) that started it
+            )
+        finally:
+            log.close()
+        _CHILDREN[proc.pid] = proc
+        write_status(workdir, pid=proc.pid)
+
+    def _resolve_base(self, base: str) -> Path:
+        candidates = [Path(base).expanduser()]
+        if self.models_dir is not None:
+            candidates.append(self.models_dir / base)
+        candidates.extend(d / base for d in self.model_dirs)
+        for path in candidates:
+            if is_model_dir(path):
+                return path.resolve()
+        known = ", ".join(m.id for m in self.list_base_models())
+        raise ProviderError(f"base model {base!r} is not a local model directory (known: {known})")
+
+    def get_job(self, job_id: str) -> ProviderJob:
+        workdir = self._dir(job_id)
+        status = read_status(workdir)
+        state = str(status.get("status") or "queued")
+        if state not in TERMINAL_STATUSES and not _alive(status.get("pid")):
+            # the worker died without writing a final status (killed, out of memory, machine restarted)
+            again = read_status(workdir)
+            if str(again.get("status")) not in TERMINAL_STATUSES:
+                if (workdir / "CANCEL").exists():
+                    status = write_status(workdir, status="cancelled", finished_at=now().isoformat())
+                else:
+                    reason = _last_log_line(workdir / "worker.log")
+                    error = "the worker process exited unexpectedly" + (f" ({reason})" if reason else "")
+                    status = write_status(workdir, status="failed", error=error, finished_at=now().isoformat())
+            else:
+                status = again
+            state = str(status["status"])
+        from datetime import datetime
+
+        def ts(key: str) -> datetime | None:
+            value = status.get(key)
+            return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+        spec = json.loads((workdir / "spec.json").read_text(encoding="utf-8"))
+        extra_keys = (
+            "step", "total_steps", "epoch", "output_dir", "peft", "base_model_dir", "train_runtime_s", "train_cpu_s",
+            "tokens_per_second", "peak_rss_mb", "pid", "steps", "train_loss_mean", "train_loss", "validation_loss",
+        )  # fmt: skip
+        return ProviderJob(
+            id=job_id,
+            status=state,  # type: ignore[arg-type]
+            base_model=str(status.get("base_model") or spec.get("base_model") or SCRATCH),
+            fine_tuned_model=status.get("fine_tuned_model") if state == "succeeded" else None,
+            created_at=ts("created_at"),
+            finished_at=ts("finished_at"),
+            trained_tokens=status.get("trained_tokens"),
+            error=status.get("error"),
+            hyperparameters=spec.get("hyperparameters") or {},
+            extra={k: status[k] for k in extra_keys if k in status},
+        )
+
+    def list_events(self, job_id: str) -> list[JobEvent]:
+        from datetime import datetime
+
+        out = []
+        for rec in _jsonl(self._dir(job_id) / "events.jsonl"):
+            out.append(
+                JobEvent(
+                    id=str(rec.get("id")),
+                    created_at=datetime.fromisoformat(rec["created_at"]),
+                    level=str(rec.get("level") or "info"),
+                    message=str(rec.get("message") or ""),
+                    type=str(rec.get("type") or "message"),
+                    data=rec.get("data"),
+                )
+            )
+        return out
+
+    def list_metrics(self, job_id: str) -> list[StepMetrics]:
+        from datetime import datetime
+
+        out = []
+        for rec in _jsonl(self._dir(job_id) / "metrics.jsonl"):
+            values = {
+                k: float(v)
+                for k, v in rec.items()
+                if k not in ("step", "time") and isinstance(v, (int, float)) and not isinstance(v, bool)
+            }
+            when = rec.get("time")
+            out.append(
+                StepMetrics(
+                    step=int(rec["step"]),
+                    values=values,
+                    time=datetime.fromisoformat(when) if isinstance(when, str) else None,
+                )
+            )
+        return out
+
+    def cancel(self, job_id: str) -> ProviderJob:
+        workdir = self._dir(job_id)
+        job = self.get_job(job_id)
+        if job.done:
+            return job
+        (workdir / "CANCEL").touch()
+        pid = read_status(workdir).get("pid")
+        if _alive(pid):
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGTERM)  # type: ignore[arg-type]
+        else:
+            write_status(workdir, status="cancelled", finished_at=now().isoformat())
+        return self.get_job(job_id)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> ProviderJob:
+        """Block until the worker of ``job_id`` (started by this process) exits; returns the final job."""
+        proc = _CHILDREN.get(int(read_status(self._dir(job_id)).get("pid") or -1))
+        if proc is not None:
+            proc.wait(timeout=timeout)
+        return self.get_job(job_id)
+
+    # -- models ------------------------------------------------------------------------------------
+
+    def list_base_models(self) -> list[BaseModelInfo]:
+        models = [
+            BaseModelInfo(
+                SCRATCH,
+                ("sft", "dpo"),
+                0.0,
+                "a small model built from a config, with a tokenizer trained on the dataset",
+            )
+        ]
+        folders = [self.models_dir] if self.models_dir else []
+        for folder in [*folders, *self.model_dirs]:
+            if folder is None or not folder.is_dir():
+                continue
+            candidates = [folder] if is_model_dir(folder) else sorted(p for p in folder.iterdir() if p.is_dir())
+            for path in candidates:
+                if is_model_dir(path):
+                    models.append(BaseModelInfo(str(path), ("sft", "dpo"), 0.0, "local model directory"))
+        return models
+
+    def estimate_cost(self, dataset: Any, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
+        from agenthone.providers._pricing import billed_example_tokens
+
+        tokens, how = billed_example_tokens(dataset.examples("train"), base_model="gpt-4o-mini", method=method)
+        n_epochs = int(epochs or 3)
+        return CostEstimate(
+            provider=self.name,
+            base_model=base_model or SCRATCH,
+            dataset_tokens=tokens,
+            epochs=n_epochs,
+            billed_tokens=tokens * n_epochs,
+            usd_per_million_tokens=0.0,
+            usd=0.0,
+            basis=f"local compute, no fee; tokens {how}",
+        )
+
+    def chat_model(self, model: str) -> ChatModel:
+        """Generation with a local model folder: a full model, or a LoRA adapter over its recorded base."""
+        path = Path(model).expanduser()
+        if (path / "adapter_config.json").is_file():
+            config = json.loads((path / "adapter_config.json").read_text(encoding="utf-8"))
+            base = Path(str(config.get("base_model_name_or_path") or ""))
+            if not is_model_dir(base):
+                raise ProviderError(f"adapter {path} was trained on {base}, which is not available here")
+            return load_local_chat_model(base, adapter=path, device=self.device)
+        if not is_model_dir(path):
+            raise ProviderError(f"{path} is not a local model directory (no config.json or adapter_config.json)")
+        return load_local_chat_model(path, device=self.device)
+
+
+def _alive(pid: Any) -> bool:
+    if not pid:
+        return False
+    pid = int(pid)
+    proc = _CHILDREN.get(pid)
+    if proc is not None:
+        return proc.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        try:
+            fields = stat.read_text().rsplit(")", 1)[-1].split()
+            if fields and fields[0] == "Z":
+                return False
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            return b"_local_worker" in cmdline
+        except OSError:
+            return False
+    return True
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.endswith("\n"):
+                break  # a line still being written
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                out.append(obj)
+    return out
+
+
+def _last_log_line(path: Path) -> str:
+    if not path.exists():
+        return ""
+    lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if "Error" in line or "Killed" in line:
+            return line[:300]
+    return lines[-1][:300] if lines else ""

@@ -1,0 +1,49 @@
+"""Fine-tuning jobs: submitted behind a cost guard, tracked in the store and MLflow, gated, analysed.
+
+    from agenthone import Workbench
+    from agenthone.training import JobManager
+
+    wb = Workbench.open()
+    jobs = JobManager.open(wb)
+    job = jobs.submit("support-edits", provider="local", epochs=3)   # returns at once
+    job = jobs.watch(job.job_id)                                      # polls with backoff until done
+    jobs.efficiency(job.job_id).summary()
+    jobs.plot(job.job_id)                                             # a matplotlib Figure
+
+Job statuses: ``validating_files``, ``queued``, ``running``, ``succeeded``, ``failed``, ``cancelled``, and
+``failed_gate`` (succeeded, but the validation metrics missed the quality gate).
+"""
+
+from agenthone.training._data import DatasetNotFoundError, load_dataset
+from agenthone.training._efficiency import EfficiencyReport, analyze_curves, plot_curves
+from agenthone.training._jobs import (
+    DEFAULT_BASE_MODELS,
+    FINAL_STATUSES,
+    CostLimitError,
+    GateResult,
+    Job,
+    JobManager,
+    JobNotFoundError,
+    QualityGate,
+    watch_job,
+)
+from agenthone.training._tables import JOB_TABLES, ensure_job_tables
+
+__all__ = [
+    "DEFAULT_BASE_MODELS",
+    "FINAL_STATUSES",
+    "JOB_TABLES",
+    "CostLimitError",
+    "DatasetNotFoundError",
+    "EfficiencyReport",
+    "GateResult",
+    "Job",
+    "JobManager",
+    "JobNotFoundError",
+    "QualityGate",
+    "analyze_curves",
+    "ensure_job_tables",
+    "load_dataset",
+    "plot_curves",
+    "watch_job",
+]

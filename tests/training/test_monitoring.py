@@ -1,0 +1,96 @@
+"""A local job started by a command that exits, monitored by a process that restarts, and cancelled."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from agenthone import Workbench
+from agenthone.config import Settings
+from agenthone.providers import _local
+from agenthone.training import JobManager, watch_job
+from tests.training.copy_task import write_dataset
+
+TOML = """
+[providers.local]
+device = "cpu"
+scratch = {vocab_size = 400, hidden_size = 64, num_hidden_layers = 2, num_attention_heads = 4, intermediate_size = 128}
+"""
+
+
+def _hone(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HONE_HOME": str(workspace)}
+    return subprocess.run(
+        [sys.executable, "-m", "agenthone.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _wait_for(predicate, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, "timed out"
+        time.sleep(0.5)
+
+
+def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> None:
+    (workspace / "hone.toml").write_text(TOML)
+    with Workbench.open(workspace) as wb:
+        write_dataset(wb.settings.data_dir, "copy", n=120)
+    done = _hone(workspace, "train", "--dataset", "copy", "--epochs", "4", "--no-wait", "--json")
+    assert done.returncode == 0, done.stderr
+    job_id = json.loads(done.stdout)["job_id"]
+
+    # a first watcher syncs part of the run, then goes away mid-training
+    with Workbench.open(workspace) as wb:
+        jobs = JobManager.open(wb)
+        _wait_for(lambda: len(jobs.refresh(job_id).details) and len(jobs.metrics(job_id)) >= 2)
+        partial = len(jobs.metrics(job_id))
+        assert jobs.get(job_id).status == "running"
+
+    # a new process (no memory of the worker) picks up where it stopped
+    _local._CHILDREN.clear()
+    job = watch_job(job_id, settings=Settings.load(workspace), interval=0.5)
+    assert job.status == "succeeded", job.error
+    job_dir = Path(job.workdir or "")
+    lines = [json.loads(x) for x in (job_dir / "metrics.jsonl").read_text().splitlines()]
+    expected = {(x["step"], k) for x in lines for k in x if k not in ("step", "time")}
+    with Workbench.open(workspace, read_only=True) as wb:
+        jobs = JobManager.open(wb)
+        frame = jobs.metrics(job_id)
+        stored = {
+            (int(r["step"]), k) for r in frame.to_dict("records") for k, v in r.items() if k != "step" and pd.notna(v)
+        }
+        assert stored == expected and len(frame) > partial
+        from agenthone import _mlflow
+
+        history = _mlflow.client(wb.settings).get_metric_history(job.mlflow_run_id, "train_loss")
+        assert sorted(m.step for m in history) == sorted(x["step"] for x in lines if "train_loss" in x)
+        assert jobs.events(job_id)["message"].str.contains("job finished: succeeded").sum() == 1
+
+
+def test_cancel_a_running_local_job(workspace: Path) -> None:
+    (workspace / "hone.toml").write_text(TOML)
+    with Workbench.open(workspace) as wb:
+        write_dataset(wb.settings.data_dir, "copy", n=60)
+        jobs = JobManager.open(wb)
+        job = jobs.submit("copy", provider="local", hyperparameters={"max_steps": 5000})
+        _wait_for(lambda: jobs.refresh(job.job_id).status == "running")
+        jobs.cancel(job.job_id)
+        job = jobs.watch(job.job_id, interval=0.5)
+        assert job.status == "cancelled"
+        assert job.details["step"] < 5000
+        assert not Path(job.workdir or "", "model").exists()
+        from agenthone import _mlflow
+
+        assert _mlflow.client(wb.settings).get_run(job.mlflow_run_id).info.status == "KILLED"
