@@ -29,10 +29,14 @@ def apply_offline_defaults() -> None:
     """Set the offline/telemetry-off variables that the user has not set."""
     for key, value in OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    # deprecations raised inside DuckDB's and Ibis's own code under pandas 3 / DuckDB 2: users cannot act on them
+    # deprecations raised inside DuckDB's, Ibis's, MLflow's and transformers' own code under pandas 3 /
+    # DuckDB 2 / SQLAlchemy 2: users cannot act on them
     for message in (
         "The inplace keyword in DataFrame.drop",
         "The 'future.infer_string' option is deprecated",
         r"fetch_arrow_table\(\) is deprecated",
+        "The ``noload`` loader strategy is deprecated",
+        "For backward compatibility, 'str' dtypes are included by select_dtypes",
+        "`is_gradient_checkpointing` is deprecated",
     ):
         warnings.filterwarnings("ignore", message=message, category=Warning)
