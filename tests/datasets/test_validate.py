@@ -209,3 +209,49 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(EncodingUnavailableError, match="unknown model 'my-model'"):
         validate_file(path, model="my-model")
     assert json.loads(path.read_text())["messages"][0]["role"] == "system"
+
+
+def test_counts_are_exact_and_the_same_on_any_number_of_threads(tmp_path: Path) -> None:
+    """More examples than one counting batch, many distinct texts: every figure equals a per-example
+    cookbook count, whether the texts are token-counted on one thread or several."""
+    import random
+
+    import tiktoken
+
+    rng = random.Random(7)
+    words = [
+        "refund",
+        "order",
+        "shipped",
+        "parcel",
+        "café",
+        "naïve",
+        "🙂",
+        "don't",
+        "$12.50",
+        "invoice",
+        "2026-11-03",
+        "<tag>",
+        "\\n",
+    ]
+    examples: list[Any] = []
+    for i in range(4500):
+        user = {"role": "user", "content": " ".join(rng.choices(words, k=rng.randint(3, 40))) + f" #{i}"}
+        answer = {"role": "assistant", "content": " ".join(rng.choices(words, k=rng.randint(1, 60)))}
+        examples.append({"messages": [SYSTEM, user, answer]})
+    examples[4200] = {"messages": [SYSTEM, USER, {"role": "assistant", "content": "word " * 20000}]}
+    examples[4300] = [1, 2]
+    path = write_jsonl(tmp_path / "many.jsonl", examples)
+
+    enc = tiktoken.get_encoding("cl100k_base")
+    expected = [
+        3 + sum(3 + sum(len(enc.encode(v)) for v in m.values()) for m in e["messages"])
+        for e in examples
+        if isinstance(e, dict)
+    ]
+    one, several = (validate_file(path, model="gpt-3.5-turbo", threads=n) for n in (1, 3))
+    assert one.example_tokens == several.example_tokens == expected
+    assert one.errors == several.errors == {"data_type": [4301]}
+    assert one.over_limit == several.over_limit == [4201]
+    assert one.distributions == several.distributions
+    assert one.billed_tokens == several.billed_tokens

@@ -466,6 +466,61 @@ def _without_weight(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in m.items() if k != "weight"} if "weight" in m else m for m in messages]
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """What one structurally checked example is counted from: ``parts`` are message lists counted the
+    cookbook way, ``extra`` further values (tools), ``assistant`` the values of the assistant tokens."""
+
+    line: int
+    n_messages: int
+    parts: tuple[list[dict[str, Any]], ...]
+    adjust: int = 0
+    extra: tuple[Any, ...] = ()
+    assistant: tuple[Any, ...] = ()
+
+    def values(self) -> Iterator[Any]:
+        """Every value that is token-counted for this example."""
+        for part in self.parts:
+            for message in part:
+                yield from message.values()
+        yield from self.extra
+
+
+def _assistant_contents(messages: list[dict[str, Any]]) -> tuple[Any, ...]:
+    return tuple(m.get("content") for m in messages if m.get("role") == "assistant")
+
+
+def _checked(ex: Any, line: int, format: str, found: _Findings) -> _Counted | None:  # noqa: A002
+    """Structural checks of one example (findings recorded); what to count when it is countable."""
+    if format == "openai-chat":
+        msgs = _chat_example(ex, line, found)
+        if msgs is None:
+            return None
+        counted = _without_weight(msgs)
+        tools = (ex["tools"],) if isinstance(ex.get("tools"), list) else ()
+        return _Counted(line, len(msgs), (counted,), extra=tools, assistant=_assistant_contents(counted))
+    if format == "openai-dpo":
+        pair = _dpo_example(ex, line, found)
+        if pair is None:
+            return None
+        msgs, outputs = pair
+        return _Counted(
+            line,
+            len(msgs),
+            ([*msgs, outputs[0]], [outputs[1]]),
+            adjust=-3,
+            assistant=(outputs[0].get("content"),),
+        )
+    msgs = _bedrock_example(ex, line, found)
+    if msgs is None:
+        return None
+    return _Counted(line, len(msgs), (msgs,), assistant=_assistant_contents(msgs))
+
+
+_BATCH = 4096
+"""Examples checked before their new strings are token-counted together (on several threads)."""
+
+
 def validate_examples(
     examples: Iterable[tuple[int, Any]],
     *,
@@ -473,18 +528,33 @@ def validate_examples(
     model: str | None = None,
     settings: Settings | None = None,
     path: str | None = None,
+    threads: int | None = None,
 ) -> ValidationReport:
     """Validate parsed examples given as (line number, object) pairs; see :func:`validate_file`."""
     if format not in VALIDATION_FORMATS:
         raise ValidationError(f"unknown format {format!r}; expected one of {', '.join(VALIDATION_FORMATS)}")
     info = model_info(model or DEFAULT_MODELS[format], settings=settings)
-    counter = TokenCounter(info.encoding)
+    counter = TokenCounter(info.encoding, threads=threads)
     found = _Findings()
     n_messages: list[int] = []
     totals: list[int] = []
     assistant: list[int] = []
     n_examples = 0
     limit = info.max_tokens_per_example
+    batch: list[_Counted] = []
+
+    def count_batch() -> None:
+        counter.prime(value for item in batch for value in item.values())
+        for item in batch:
+            total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
+            total += sum(counter.value_tokens(v) for v in item.extra)
+            n_messages.append(item.n_messages)
+            totals.append(total)
+            assistant.append(sum(counter.value_tokens(v) for v in item.assistant))
+            if limit is not None and total > limit:
+                found.warn("over_token_limit", item.line)
+        batch.clear()
+
     for line, ex in examples:
         if ex is _BLANK:
             found.warn("blank_line", line)
@@ -493,36 +563,12 @@ def validate_examples(
         if ex is _INVALID:
             found.error("invalid_json", line)
             continue
-        if format == "openai-chat":
-            msgs = _chat_example(ex, line, found)
-            if msgs is None:
-                continue
-            counted = _without_weight(msgs)
-            total = counter.message_tokens(counted)
-            if isinstance(ex.get("tools"), list):
-                total += counter.value_tokens(ex["tools"])
-            n_messages.append(len(msgs))
-            totals.append(total)
-            assistant.append(counter.assistant_tokens(counted))
-        elif format == "openai-dpo":
-            pair = _dpo_example(ex, line, found)
-            if pair is None:
-                continue
-            msgs, outputs = pair
-            total = counter.message_tokens([*msgs, outputs[0]]) + counter.message_tokens([outputs[1]]) - 3
-            n_messages.append(len(msgs))
-            totals.append(total)
-            assistant.append(counter.value_tokens(outputs[0].get("content")))
-        else:
-            msgs = _bedrock_example(ex, line, found)
-            if msgs is None:
-                continue
-            total = counter.message_tokens(msgs)
-            n_messages.append(len(msgs))
-            totals.append(total)
-            assistant.append(counter.assistant_tokens(msgs))
-        if limit is not None and total > limit:
-            found.warn("over_token_limit", line)
+        item = _checked(ex, line, format, found)
+        if item is not None:
+            batch.append(item)
+            if len(batch) >= _BATCH:
+                count_batch()
+    count_batch()
     epochs = default_epochs(n_examples)
     billed = sum(min(limit, t) if limit else t for t in totals) * epochs
     return ValidationReport(
@@ -551,18 +597,22 @@ def validate_file(
     format: ValidationFormat | str = "openai-chat",  # noqa: A002 - the CLI option's name
     model: str | None = None,
     settings: Settings | None = None,
+    threads: int | None = None,
 ) -> ValidationReport:
     """Validate a fine-tuning JSONL file (``openai-chat``, ``openai-dpo`` or ``bedrock``).
 
     Errors are what the provider would refuse (the report's ``ok`` is False); warnings are what it
     accepts but a user should know (no system message, examples over the token limit). ``model``
     picks the tokenizer, the per-example limit and the price (default: gpt-4o-mini for OpenAI formats,
-    Claude 3 Haiku for Bedrock, whose counts are then an estimate).
+    Claude 3 Haiku for Bedrock, whose counts are then an estimate). ``threads`` token-count at once
+    (default: the usable cores, at most 8).
     """
     file = Path(path)
     if not file.is_file():
         raise ValidationError(f"no such file: {file}")
-    return validate_examples(_read_lines(file), format=format, model=model, settings=settings, path=str(file))
+    return validate_examples(
+        _read_lines(file), format=format, model=model, settings=settings, path=str(file), threads=threads
+    )
 
 
 def as_numbered(examples: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, Any]]:
