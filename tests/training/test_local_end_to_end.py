@@ -60,3 +60,10 @@ def test_local_job_end_to_end(workspace: Path) -> None:
     similarity = sum(edit_similarity(r, e["reference"]) for r, e in zip(replies, examples, strict=True)) / 10
     assert similarity == pytest.approx(tuned.metrics["edit_similarity"], abs=0.25)
     assert len(model.predict({"prompt": ["Describe the red lamp by Acme; it is quiet.", "Describe a tent."]})) == 2
+    # the shortest forms: a list of prompts, one prompt, a list of chats
+    lamp = "Describe the red lamp by Acme; it is quiet."
+    [reply] = model.predict(pd.DataFrame({"prompt": [lamp]}))
+    assert reply
+    assert model.predict([lamp]) == [reply]  # greedy: the same reply whatever the input's shape
+    assert model.predict(lamp) == [reply]
+    assert len(model.predict([prompt_of(e) for e in examples[:3]], params={"max_new_tokens": 8})) == 3

@@ -60,12 +60,17 @@ def _messages(value: Any) -> list[dict[str, Any]]:
 
 
 def signature() -> Any:
-    """Optional ``messages`` (JSON) or ``prompt`` columns in, a string out; generation settings as params."""
+    """A string out per prompt; generation settings as params; no input schema.
+
+    The input is a prompt, a list of prompts or of chats, a dict of columns or a DataFrame with a ``prompt``
+    or ``messages`` (JSON) column (see :func:`prompts_from_input`). An input schema would make MLflow reshape
+    a plain list of prompts into an unnamed column and then drop it as an unknown input.
+    """
     from mlflow.models import ModelSignature
     from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 
     return ModelSignature(
-        inputs=Schema([ColSpec("string", "messages", required=False), ColSpec("string", "prompt", required=False)]),
+        inputs=None,
         outputs=Schema([ColSpec("string")]),
         params=ParamSchema([ParamSpec("max_new_tokens", "long", 256), ParamSpec("temperature", "double", 0.0)]),
     )
