@@ -235,10 +235,7 @@ class TokenCounter:
 
     def value_tokens(self, value: Any) -> int:
         """Tokens of one message field: text as is, other JSON values as compact JSON, None as nothing."""
-        if value.__class__ is str:
-            n = self._cache.get(value)
-            return n if n is not None else self.count(value)
-        text = _as_text(value)
+        text = value if value.__class__ is str else _as_text(value)
         return self.count(text) if text else 0
 
     def message_tokens(self, messages: Sequence[Mapping[str, Any]]) -> int:

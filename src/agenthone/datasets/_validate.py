@@ -469,14 +469,14 @@ def _without_weight(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class _Counted:
     """What one structurally checked example is counted from: ``parts`` are message lists counted the
-    cookbook way, ``extra`` further values (tools), ``assistant`` the values of the assistant tokens."""
+    cookbook way, ``extra`` further values (tools), ``assistant`` the messages of the assistant tokens."""
 
     line: int
     n_messages: int
     parts: tuple[list[dict[str, Any]], ...]
     adjust: int = 0
     extra: tuple[Any, ...] = ()
-    assistant: tuple[Any, ...] = ()
+    assistant: list[dict[str, Any]] = field(default_factory=list)
 
     def values(self) -> Iterator[Any]:
         """Every value that is token-counted for this example."""
@@ -484,10 +484,6 @@ class _Counted:
             for message in part:
                 yield from message.values()
         yield from self.extra
-
-
-def _assistant_contents(messages: list[dict[str, Any]]) -> tuple[Any, ...]:
-    return tuple(m.get("content") for m in messages if m.get("role") == "assistant")
 
 
 def _checked(ex: Any, line: int, format: str, found: _Findings) -> _Counted | None:  # noqa: A002
@@ -498,7 +494,7 @@ def _checked(ex: Any, line: int, format: str, found: _Findings) -> _Counted | No
             return None
         counted = _without_weight(msgs)
         tools = (ex["tools"],) if isinstance(ex.get("tools"), list) else ()
-        return _Counted(line, len(msgs), (counted,), extra=tools, assistant=_assistant_contents(counted))
+        return _Counted(line, len(msgs), (counted,), extra=tools, assistant=counted)
     if format == "openai-dpo":
         pair = _dpo_example(ex, line, found)
         if pair is None:
@@ -509,12 +505,12 @@ def _checked(ex: Any, line: int, format: str, found: _Findings) -> _Counted | No
             len(msgs),
             ([*msgs, outputs[0]], [outputs[1]]),
             adjust=-3,
-            assistant=(outputs[0].get("content"),),
+            assistant=[outputs[0]],
         )
     msgs = _bedrock_example(ex, line, found)
     if msgs is None:
         return None
-    return _Counted(line, len(msgs), (msgs,), assistant=_assistant_contents(msgs))
+    return _Counted(line, len(msgs), (msgs,), assistant=msgs)
 
 
 _BATCH = 4096
@@ -550,7 +546,7 @@ def validate_examples(
             total += sum(counter.value_tokens(v) for v in item.extra)
             n_messages.append(item.n_messages)
             totals.append(total)
-            assistant.append(sum(counter.value_tokens(v) for v in item.assistant))
+            assistant.append(counter.assistant_tokens(item.assistant))
             if limit is not None and total > limit:
                 found.warn("over_token_limit", item.line)
         batch.clear()
