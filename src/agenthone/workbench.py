@@ -54,15 +54,7 @@ class Workbench:
     ) -> Workbench:
         """Open the workspace at ``home`` (default: ``HONE_HOME``, a parent with hone.toml, or the cwd)."""
         settings = Settings.load(home, **overrides)
-        settings.ensure_dirs()
-        store = Store(
-            settings.store_path,
-            read_only=read_only,
-            memory_limit=settings.duckdb_memory_limit,
-            threads=settings.duckdb_threads,
-            quarantine=settings.quarantine_path,
-        )
-        return cls(settings, store)
+        return cls(settings, Store.open(settings, read_only=read_only))
 
     def close(self) -> None:
         self.store.close()

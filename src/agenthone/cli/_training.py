@@ -425,8 +425,7 @@ def eval_command(  # noqa: PLR0917 - Typer options
     from agenthone.store import Store
 
     settings = Settings.load()
-    settings.ensure_dirs()
-    with Store(settings.store_path, read_only=True) as store:
+    with Store.open(settings, read_only=True) as store:
         common = {"split": split, "limit": limit, "judge": judge, "max_new_tokens": max_new_tokens,
                   "settings": settings, "store": store}  # fmt: skip
         result = _eval_with_progress(model, dataset, quiet=as_json, **common)

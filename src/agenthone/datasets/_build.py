@@ -333,13 +333,7 @@ def build_dataset(
     if store is None:
         from agenthone.store import Store
 
-        settings.ensure_dirs()
-        store = Store(
-            settings.store_path,
-            read_only=True,
-            memory_limit=settings.duckdb_memory_limit,
-            threads=settings.duckdb_threads,
-        )
+        store = Store.open(settings, read_only=True)
     try:
         say("reading candidates from the store")
         examples, read_info = load_candidates(store, spec)

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from ibis.backends.duckdb import Backend as IbisDuckDB
 
+    from agenthone.config import Settings
+
 __all__ = ["Store"]
 
 
@@ -92,6 +94,22 @@ class Store:
         if not read_only:
             with self._lock:
                 ensure_schema(self._con)
+
+    @classmethod
+    def open(cls, settings: Settings, *, read_only: bool = False) -> Store:
+        """The workspace's store, opened the one way every stage opens it.
+
+        Honours ``duckdb_memory_limit``, ``duckdb_threads`` and the quarantine path of ``settings``, and
+        creates the workspace folders first.
+        """
+        settings.ensure_dirs()
+        return cls(
+            settings.store_path,
+            read_only=read_only,
+            memory_limit=settings.duckdb_memory_limit,
+            threads=settings.duckdb_threads,
+            quarantine=settings.quarantine_path,
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------------
 

@@ -938,12 +938,7 @@ def watch_job(
 
     def poll() -> Job | None:
         try:
-            store = Store(
-                settings.store_path,
-                memory_limit=settings.duckdb_memory_limit,
-                threads=settings.duckdb_threads,
-                quarantine=settings.quarantine_path,
-            )
+            store = Store.open(settings)
         except StoreLockedError:
             return None
         try:
