@@ -20,6 +20,7 @@ Check any fine-tuning file before uploading it::
 from agenthone.datasets._build import InsufficientDataError, build_dataset
 from agenthone.datasets._catalog import Dataset, DatasetError, DatasetNotFoundError, latest_dataset, list_datasets, load
 from agenthone.datasets._dedup import NearDuplicates, exact_duplicate_keys, find_near_duplicates
+from agenthone.datasets._example import Example, ExampleSource
 from agenthone.datasets._export import EXPORT_EXTENSIONS
 from agenthone.datasets._pii import DEFAULT_PII_ENTITIES, PiiRedactor
 from agenthone.datasets._prices import ModelInfo, model_info, price_table
@@ -51,6 +52,8 @@ __all__ = [
     "DatasetSpec",
     "Distribution",
     "EncodingUnavailableError",
+    "Example",
+    "ExampleSource",
     "InsufficientDataError",
     "ModelInfo",
     "NearDuplicates",

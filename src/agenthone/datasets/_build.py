@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from agenthone.datasets._catalog import Dataset, DatasetError, datasets_dir, latest, next_version
 from agenthone.datasets._dedup import exact_duplicate_keys, find_near_duplicates
+from agenthone.datasets._example import CandidateInfo, Example
 from agenthone.datasets._sources import example_text, load_candidates
 from agenthone.datasets._spec import DatasetSpec
 from agenthone.datasets._split import SPLITS, assign_splits
@@ -52,7 +53,7 @@ class InsufficientDataError(DatasetError):
         self.need = need
 
 
-def _redact(examples: list[dict[str, Any]], spec: DatasetSpec) -> tuple[Counter[str], int]:
+def _redact(examples: list[Example], spec: DatasetSpec) -> tuple[Counter[str], int]:
     from agenthone.datasets._pii import PiiRedactor
 
     redactor = PiiRedactor(entities=spec.pii_entities, secrets=spec.redact_secrets, nlp_model=spec.nlp_model)
@@ -79,11 +80,10 @@ def _redact(examples: list[dict[str, Any]], spec: DatasetSpec) -> tuple[Counter[
     return hits, touched
 
 
-def _rank(example: Mapping[str, Any]) -> tuple[Any, ...]:
+def _rank(example: Example, info: CandidateInfo) -> tuple[Any, ...]:
     """Sort key of the example a duplicate cluster keeps (smallest first)."""
-    meta = example["_"]
-    quality = meta.get("quality")
-    stamp = meta.get("timestamp")
+    quality = info.quality
+    stamp = info.timestamp
     return (
         example.get("weight", 1) == 0,
         -(quality if isinstance(quality, int | float) and not math.isnan(quality) else -1.0),
@@ -93,8 +93,8 @@ def _rank(example: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def _dedup(
-    examples: list[dict[str, Any]], spec: DatasetSpec, removed: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], dict[str, list[str]], list[list[str]], dict[str, int]]:
+    examples: list[Example], infos: Mapping[str, CandidateInfo], spec: DatasetSpec, removed: list[dict[str, Any]]
+) -> tuple[list[Example], dict[str, list[str]], list[list[str]], dict[str, int]]:
     """Examples kept, extra split groups, remaining near-duplicate clusters (ids) and counts."""
     groups: dict[str, list[str]] = defaultdict(list)
     texts = [example_text(e) + ("\n" + e["rejected"] if e.get("rejected") else "") for e in examples]
@@ -108,7 +108,7 @@ def _dedup(
         if len(members) == 1:
             keep.append(members[0])
             continue
-        ordered = sorted(members, key=lambda i: _rank(examples[i]))
+        ordered = sorted(members, key=lambda i: _rank(examples[i], infos[examples[i]["id"]]))
         if spec.dedup_exact:
             keep.append(ordered[0])
             for i in ordered[1:]:
@@ -136,7 +136,7 @@ def _dedup(
     drop: set[int] = set()
     remaining: list[list[str]] = []
     for cid, members in enumerate(near.clusters):
-        ordered = sorted(members, key=lambda i: _rank(kept[i]))
+        ordered = sorted(members, key=lambda i: _rank(kept[i], infos[kept[i]["id"]]))
         if spec.dedup_near:
             head = ordered[0]
             for i in ordered[1:]:
@@ -171,11 +171,11 @@ def _stratum(example: Mapping[str, Any]) -> tuple[str, str]:
     return str(src.get("agent_name")), str(src.get("task_type") or src["kind"])
 
 
-def _sample(examples: list[dict[str, Any]], cap: int, seed: int) -> list[dict[str, Any]]:
+def _sample(examples: list[Example], cap: int, seed: int) -> list[Example]:
     """At most ``cap`` examples, each (agent, task type) stratum getting its proportional share."""
     if len(examples) <= cap:
         return examples
-    strata: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    strata: dict[tuple[str, str], list[Example]] = defaultdict(list)
     for e in examples:
         strata[_stratum(e)].append(e)
     total = len(examples)
@@ -184,7 +184,7 @@ def _sample(examples: list[dict[str, Any]], cap: int, seed: int) -> list[dict[st
     short = cap - sum(counts.values())
     for k in sorted(quotas, key=lambda k: (-(quotas[k] - counts[k]), k))[:short]:
         counts[k] += 1
-    chosen: list[dict[str, Any]] = []
+    chosen: list[Example] = []
     for k in sorted(strata):
         members = sorted(strata[k], key=lambda e: hashlib.sha256(f"{seed}:{e['id']}".encode()).hexdigest())
         chosen.extend(members[: counts[k]])
@@ -209,17 +209,11 @@ def _check_min_samples(examples: Sequence[Mapping[str, Any]], spec: DatasetSpec)
         raise InsufficientDataError(f"dataset {spec.name}", len(examples), need)
 
 
-def _public(example: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in example.items() if k != "_"}
-    return out
-
-
-def _write_splits(folder: Path, splits: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+def _write_splits(folder: Path, splits: Mapping[str, Sequence[Example]]) -> str:
     digest = hashlib.sha256()
     for split in SPLITS:
         data = "".join(
-            json.dumps(_public(e), ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
-            for e in splits[split]
+            json.dumps(e, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n" for e in splits[split]
         ).encode()
         (folder / f"{split}.jsonl").write_bytes(data)
         digest.update(f"{split}\n{len(data)}\n".encode())
@@ -336,7 +330,7 @@ def build_dataset(
         store = Store.open(settings, read_only=True)
     try:
         say("reading candidates from the store")
-        examples, read_info = load_candidates(store, spec)
+        examples, infos, read_info = load_candidates(store, spec)
     finally:
         if own_store:
             store.close()
@@ -353,7 +347,7 @@ def build_dataset(
         say(f"redacting PII in {candidates:,} examples")
         pii, touched = _redact(examples, spec)
     say("removing duplicates")
-    examples, groups, near_clusters, dedup_counts = _dedup(examples, spec, removed)
+    examples, groups, near_clusters, dedup_counts = _dedup(examples, infos, spec, removed)
     info = model_info(spec.model, settings=settings)
     counter = TokenCounter(info.encoding)
     say("counting tokens")
@@ -389,9 +383,9 @@ def build_dataset(
     if not examples:
         raise DatasetError(f"no examples left for dataset spec {spec.name!r} after cleaning and filters")
     say("splitting")
-    split_groups = {e["id"]: [*e["_"]["groups"], *groups.get(e["id"], [])] for e in examples}
+    split_groups = {e["id"]: [*infos[e["id"]].groups, *groups.get(e["id"], [])] for e in examples}
     split_of = assign_splits(examples, split_groups, shares=spec.split, seed=spec.seed)
-    splits: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+    splits: dict[str, list[Example]] = {s: [] for s in SPLITS}
     for e in sorted(examples, key=lambda e: e["id"]):
         splits[split_of[e["id"]]].append(e)
 
@@ -420,7 +414,7 @@ def build_dataset(
             "failures_kept": sum(1 for e in examples if e.get("weight") == 0),
         }
         edit_info = {
-            e["id"]: {"edit_distance": e["_"].get("edit_distance"), "accepted": e["_"].get("accepted")}
+            e["id"]: {"edit_distance": infos[e["id"]].edit_distance, "accepted": infos[e["id"]].accepted}
             for e in examples
             if e["source"]["kind"] == "edit"
         }
@@ -444,8 +438,7 @@ def build_dataset(
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         from agenthone.datasets._export import write_export
 
-        public = {s: [_public(e) for e in splits[s]] for s in SPLITS}
-        exports = {fmt: write_export(public, fmt, work / "exports" / fmt) for fmt in spec.formats}
+        exports = {fmt: write_export(splits, fmt, work / "exports" / fmt) for fmt in spec.formats}
         for summary in exports.values():
             for info_split in summary.values():
                 info_split["path"] = str(Path(info_split["path"]).relative_to(work))

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agenthone.datasets._example import Example
 from agenthone.datasets._split import SPLITS
 from agenthone.errors import HoneError
 
@@ -100,8 +101,8 @@ class Dataset:
             raise DatasetError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
         return self.path / f"{split}.jsonl"
 
-    def examples(self, split: str = "train") -> list[dict[str, Any]]:
-        """The canonical examples of a split (see the dataset contract)."""
+    def examples(self, split: str = "train") -> list[Example]:
+        """The canonical examples of a split (see :class:`~agenthone.datasets.Example`)."""
         path = self.split_path(split)
         with path.open(encoding="utf-8") as fh:
             return [json.loads(line) for line in fh if line.strip()]

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from agenthone.datasets._example import CandidateInfo, Example, ExampleSource
 from agenthone.text import normalized_edit_distances
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ def _text(value: Any) -> str | None:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+Candidate = tuple[Example, CandidateInfo]
 
 
 def _as_messages(value: str | None) -> list[dict[str, Any]] | None:
@@ -110,7 +114,7 @@ _AGENT_CATEGORIES = """
     )"""
 
 
-def _edits(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
+def _edits(store: Store, spec: DatasetSpec) -> list[Candidate]:
     category = "coalesce(e.metadata->>'category', c.category)"
     where, params = _where(spec, agent="e.agent_name", time="e.timestamp", task="e.intent_type", category=category)
     rows = _query(
@@ -127,7 +131,7 @@ def _edits(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
         params,
     )
     distances = normalized_edit_distances((r["ai_output"], r["final_output"]) for r in rows)
-    out: list[dict[str, Any]] = []
+    out: list[Candidate] = []
     for row, distance in zip(rows, distances, strict=True):
         final = _text(row["final_output"])
         prompt = _prompt_messages(_text(row["prompt"]))
@@ -142,7 +146,7 @@ def _edits(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
             continue
         if spec.min_acceptance is not None and 1.0 - distance < spec.min_acceptance:
             continue
-        example: dict[str, Any] = {
+        example: Example = {
             "id": f"edit:{row['id']}",
             "messages": [*prompt, {"role": "assistant", "content": final}],
             "source": _source("edit", row),
@@ -150,19 +154,18 @@ def _edits(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
         }
         if not accepted and ai and _squash(ai) != _squash(final):
             example["rejected"] = ai
-        example["_"] = {
-            "timestamp": row["timestamp"],
-            "groups": [f"session:{row['session_id']}"] if row["session_id"] else [],
-            "quality": 1.0 - distance,
-            "accepted": accepted,
-            "edit_distance": distance,
-            "failure": False,
-        }
-        out.append(example)
+        info = CandidateInfo(
+            timestamp=row["timestamp"],
+            groups=[f"session:{row['session_id']}"] if row["session_id"] else [],
+            quality=1.0 - distance,
+            accepted=accepted,
+            edit_distance=distance,
+        )
+        out.append((example, info))
     return out
 
 
-def _source(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+def _source(kind: str, row: dict[str, Any]) -> ExampleSource:
     return {
         "kind": kind,
         "id": str(row["id"]),
@@ -172,7 +175,7 @@ def _source(kind: str, row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _conversations(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
+def _conversations(store: Store, spec: DatasetSpec) -> list[Candidate]:
     category = "coalesce(v.metadata->>'category', c.category)"
     task = "coalesce(v.metadata->>'task_type', v.metadata->>'intent_type')"
     where, params = _where(spec, agent="v.agent_name", time="v.timestamp", task=task, category=category)
@@ -187,7 +190,7 @@ def _conversations(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
         ORDER BY v.id""",
         params,
     )
-    out: list[dict[str, Any]] = []
+    out: list[Candidate] = []
     for row in rows:
         messages = [_clean_message(m) for m in json.loads(row["messages"]) if isinstance(m, dict)]
         # the example ends at the last assistant message that says something
@@ -205,7 +208,7 @@ def _conversations(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
         rating = row["rating"]
         rating = None if rating is None else float(rating)
         failure = spec.min_rating is not None and rating is not None and rating < spec.min_rating
-        example: dict[str, Any] = {
+        example: Example = {
             "id": f"conversation:{row['id']}",
             "messages": messages,
             "source": _source("conversation", row),
@@ -217,12 +220,11 @@ def _conversations(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
         groups = [f"conversation:{row['id']}"]
         if row["session_id"]:
             groups.append(f"session:{row['session_id']}")
-        example["_"] = {"timestamp": row["timestamp"], "groups": groups, "quality": rating, "failure": failure}
-        out.append(example)
+        out.append((example, CandidateInfo(timestamp=row["timestamp"], groups=groups, quality=rating, failure=failure)))
     return out
 
 
-def _runs(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
+def _runs(store: Store, spec: DatasetSpec) -> list[Candidate]:
     where, params = _where(spec, agent="agent_name", time="timestamp", task="task_type", category="category")
     passing = f"coalesce(success, TRUE) AND coalesce(score, 0) >= {float(spec.min_score)!r}"
     keep = passing if spec.failure_share == 0 else "TRUE"
@@ -234,63 +236,65 @@ def _runs(store: Store, spec: DatasetSpec) -> list[dict[str, Any]]:
         ORDER BY id""",
         params,
     )
-    out: list[dict[str, Any]] = []
+    out: list[Candidate] = []
     for row in rows:
         prompt = _prompt_messages(_text(row["input"]))
         output = _text(row["output"])
         if not output or not prompt:
             continue
-        example: dict[str, Any] = {
+        example: Example = {
             "id": f"run:{row['id']}",
             "messages": [*prompt, {"role": "assistant", "content": output}],
             "source": _source("run", row),
             "reference": output,
         }
-        example["_"] = {
-            "timestamp": row["timestamp"],
-            "groups": [f"session:{row['session_id']}"] if row["session_id"] else [],
-            "quality": row["score"],
-            "failure": not bool(row["passed"]),
-        }
-        out.append(example)
+        info = CandidateInfo(
+            timestamp=row["timestamp"],
+            groups=[f"session:{row['session_id']}"] if row["session_id"] else [],
+            quality=row["score"],
+            failure=not bool(row["passed"]),
+        )
+        out.append((example, info))
     return out
 
 
-def _keep_failures(examples: list[dict[str, Any]], share: float, seed: int) -> tuple[list[dict[str, Any]], int]:
-    failures = [e for e in examples if e["_"]["failure"]]
+def _keep_failures(candidates: list[Candidate], share: float, seed: int) -> tuple[list[Candidate], int]:
+    failures = [e for e, info in candidates if info.failure]
     if not failures:
-        return examples, 0
+        return candidates, 0
     keep_n = round(len(failures) * share)
     kept = {e["id"] for e in random.Random(seed).sample(failures, keep_n)} if keep_n else set()
     out = []
-    for e in examples:
-        if e["_"]["failure"]:
+    for e, info in candidates:
+        if info.failure:
             if e["id"] not in kept:
                 continue
             e["weight"] = 0
-        out.append(e)
+        out.append((e, info))
     return out, len(failures) - keep_n
 
 
-def load_candidates(store: Store, spec: DatasetSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Candidate examples of the spec's sources after its filters, and counts of what was read and dropped."""
+def load_candidates(store: Store, spec: DatasetSpec) -> tuple[list[Example], dict[str, CandidateInfo], dict[str, Any]]:
+    """Candidates of the spec's sources after its filters, what the build knows of each (by id), and counts."""
     loaders = {"edits": _edits, "conversations": _conversations, "runs": _runs}
-    examples: list[dict[str, Any]] = []
+    candidates: list[Candidate] = []
     read: Counter[str] = Counter()
     for source in spec.sources:
         found = loaders[source](store, spec)
         read[source] = len(found)
-        examples.extend(found)
-    examples, failures_dropped = _keep_failures(examples, spec.failure_share, spec.seed)
+        candidates.extend(found)
+    candidates, failures_dropped = _keep_failures(candidates, spec.failure_share, spec.seed)
+    examples = [e for e, _ in candidates]
+    infos = {e["id"]: info for e, info in candidates}
     info = {
         "read": dict(read),
         "failures_dropped": failures_dropped,
         "failures_kept": sum(1 for e in examples if e.get("weight") == 0),
     }
-    return examples, info
+    return examples, infos, info
 
 
-def example_text(example: dict[str, Any]) -> str:
+def example_text(example: Example) -> str:
     """All the text of an example (message contents and tool-call arguments), for deduplication."""
     parts: list[str] = []
     for message in example["messages"]:
@@ -306,7 +310,7 @@ def example_text(example: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def iter_texts(example: dict[str, Any]) -> Iterable[str]:
+def iter_texts(example: Example) -> Iterable[str]:
     """Every text field of an example that PII redaction must see."""
     for message in example["messages"]:
         if isinstance(message.get("content"), str):
