@@ -7,11 +7,7 @@ Start in a notebook or script with::
     wb.ingest("logs/runs.jsonl", kind="run")
 """
 
-from agenthone import _env
-
-_env.apply_offline_defaults()
-
-from agenthone.errors import (  # noqa: E402
+from agenthone.errors import (
     ConfigError,
     HoneError,
     InvalidRecordError,

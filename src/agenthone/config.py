@@ -41,6 +41,8 @@ class Settings(BaseModel):
     duckdb_memory_limit: str = "512MB"
     duckdb_threads: int | None = None
     max_training_cost_usd: float = 50.0
+    default_model: str = "gpt-4o-mini-2024-07-18"
+    """The hosted model assumed when none is named: OpenAI jobs, dataset token limits, file validation."""
     extra: dict[str, Any] = {}
 
     @property

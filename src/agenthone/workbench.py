@@ -1,17 +1,37 @@
-"""``Workbench``: the one entry point for notebooks, scripts and the CLI."""
+"""``Workbench``: the one door to a workspace for notebooks, scripts and the CLI.
+
+from agenthone import Workbench
+wb = Workbench.open()                       # settings from HONE_* variables and ./hone.toml
+wb.ingest("logs/runs.jsonl", kind="run")
+ds = wb.datasets.build(DatasetSpec(name="support", sources=("edits",)))
+job = wb.jobs.watch(wb.jobs.submit(ds.ref, provider="local").job_id)
+result = wb.evaluate(job.job_id, ds.ref)
+wb.registry.register(job.job_id, alias="challenger")
+wb.report("training_run", {"job_id": job.job_id})
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agenthone import _env
 from agenthone.config import Settings
 from agenthone.store import IngestReport, Store
 from agenthone.store._ingest import ProgressCallback
 from agenthone.store._readers import Format
+
+if TYPE_CHECKING:
+    from agenthone.datasets import DatasetCatalog
+    from agenthone.evaluation import EvaluationResult
+    from agenthone.providers import ChatProvider, FineTuner, Provider
+    from agenthone.registry import Registry
+    from agenthone.reports import ReportResult
+    from agenthone.training import JobManager
 
 __all__ = ["Workbench", "WorkspaceInfo"]
 
@@ -41,7 +61,8 @@ class Workbench:
     """Settings, the store and the stage services of one workspace.
 
     Open it with :meth:`open`; close it (or use ``with``) to release the store's write lock so that
-    another process (``hone ingest`` in a terminal) can write.
+    another process (``hone ingest`` in a terminal) can write. The stages hang off it: :attr:`datasets`,
+    :attr:`jobs`, :attr:`registry`, :meth:`provider`, :meth:`evaluate`, :meth:`report`.
     """
 
     def __init__(self, settings: Settings, store: Store) -> None:
@@ -53,6 +74,8 @@ class Workbench:
         cls, home: str | os.PathLike[str] | None = None, *, read_only: bool = False, **overrides: Any
     ) -> Workbench:
         """Open the workspace at ``home`` (default: ``HONE_HOME``, a parent with hone.toml, or the cwd)."""
+        # the libraries a workbench drives (MLflow, Hugging Face) read these when first imported
+        _env.apply_offline_defaults()
         settings = Settings.load(home, **overrides)
         return cls(settings, Store.open(settings, read_only=read_only))
 
@@ -67,6 +90,60 @@ class Workbench:
 
     def __repr__(self) -> str:
         return f"Workbench(home={str(self.settings.home)!r})"
+
+    # -- the stages ----------------------------------------------------------------------------------
+
+    @cached_property
+    def datasets(self) -> DatasetCatalog:
+        """Build, load and list fine-tuning datasets."""
+        from agenthone.datasets import DatasetCatalog
+
+        return DatasetCatalog(settings=self.settings, store=self.store)
+
+    @cached_property
+    def jobs(self) -> JobManager:
+        """Fine-tuning jobs: estimate, submit, watch, cancel, analyse."""
+        from agenthone.training import JobManager
+
+        return JobManager(self.store, self.settings)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """Model versions, aliases and deployments in MLflow."""
+        from agenthone.registry import Registry
+
+        return Registry(settings=self.settings, store=self.store)
+
+    def provider(self, name: str, **options: Any) -> Provider:
+        """A provider configured from ``[providers.<name>]`` in hone.toml and ``options``."""
+        from agenthone.providers import get_provider
+
+        return get_provider(name, settings=self.settings, **options)
+
+    def chat_provider(self, name: str, **options: Any) -> ChatProvider:
+        """A provider in its chat role (generation)."""
+        from agenthone.providers import get_chat_provider
+
+        return get_chat_provider(name, settings=self.settings, **options)
+
+    def fine_tuner(self, name: str, **options: Any) -> FineTuner:
+        """A provider in its fine-tuning role."""
+        from agenthone.providers import get_fine_tuner
+
+        return get_fine_tuner(name, settings=self.settings, **options)
+
+    def evaluate(self, model: Any, dataset: Any, **options: Any) -> EvaluationResult:
+        """Score ``model`` on a dataset split (see :func:`agenthone.evaluation.evaluate`)."""
+        from agenthone.evaluation import evaluate
+
+        return evaluate(model, dataset, settings=self.settings, store=self.store, **options)
+
+    def report(self, name: str, parameters: Mapping[str, Any] | None = None, **options: Any) -> ReportResult:
+        """Run a report notebook; the store is released while its kernel (which opens it too) runs."""
+        from agenthone.reports import run_report
+
+        with self.store.released():
+            return run_report(name, dict(parameters or {}), settings=self.settings, **options)
 
     # -- getting data in ---------------------------------------------------------------------------
 

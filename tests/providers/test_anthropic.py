@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from agenthone.providers import NotSupportedError, ProviderError, get_provider
+from agenthone.config import Settings
+from agenthone.providers import ChatProvider, FineTuner, NotSupportedError, ProviderError, get_fine_tuner, get_provider
 from agenthone.providers._anthropic import to_anthropic_messages
 from tests.providers.stub_server import Stub
 
 
 def test_generation_sends_system_separately(stub: Stub, workspace: Path) -> None:
-    provider = get_provider("anthropic")
+    provider = get_provider("anthropic", settings=Settings.load(workspace))
     prompt = [
         {"role": "system", "content": "You write short product copy."},
         {"role": "user", "content": "Describe the red lamp by Acme; it is quiet, ships in 3 days."},
@@ -41,22 +42,20 @@ def test_messages_are_made_to_alternate() -> None:
     assert turns[4]["content"] == "Tool result: 42"
 
 
-def test_fine_tuning_is_not_supported_and_says_what_to_do(stub: Stub, workspace: Path) -> None:
-    provider = get_provider("anthropic")
-    for call in (
-        lambda: provider.create_job(None),  # type: ignore[arg-type]
-        lambda: provider.get_job("x"),
-        lambda: provider.estimate_cost(None, method="sft", base_model="claude", epochs=1),
-    ):
-        with pytest.raises(NotSupportedError) as info:
-            call()
-        message = str(info.value)
-        assert "no public fine-tuning API" in message
-        assert "hone dataset export NAME --format bedrock" in message
-    assert provider.list_base_models() == []
+def test_anthropic_is_a_chat_provider_only_and_says_how_to_fine_tune(stub: Stub, workspace: Path) -> None:
+    settings = Settings.load(workspace)
+    provider = get_provider("anthropic", settings=settings)
+    assert isinstance(provider, ChatProvider)
+    assert not isinstance(provider, FineTuner)
+    assert not hasattr(provider, "create_job") and not hasattr(provider, "estimate_cost")
+    with pytest.raises(NotSupportedError) as info:
+        get_fine_tuner("anthropic", settings=settings)
+    message = str(info.value)
+    assert "no public fine-tuning API" in message
+    assert "hone dataset export NAME --format bedrock" in message
 
 
 def test_missing_key(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(ProviderError, match="set ANTHROPIC_API_KEY"):
-        get_provider("anthropic").generate("claude", [[{"role": "user", "content": "hi"}]])
+        get_provider("anthropic", settings=Settings.load(workspace)).generate("claude", [[{"role": "user", "content": "hi"}]])

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agenthone import Workbench
+from agenthone.config import Settings
 from agenthone.providers import ProviderError, get_provider
 from agenthone.training import CostLimitError, JobManager
 from tests.providers.stub_server import Stub
@@ -170,13 +171,13 @@ def test_api_key_never_leaves_the_environment(wb: Workbench, stub: Stub, workspa
 
 def test_missing_key_is_one_clear_line(stub: Stub, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
-    provider = get_provider("openai")
+    provider = get_provider("openai", settings=Settings.load(workspace))
     with pytest.raises(ProviderError, match=r"^set OPENAI_API_KEY in the environment to use the openai provider$"):
         provider.generate("gpt-4o-mini", [[{"role": "user", "content": "hi"}]])
 
 
 def test_generation_and_models(stub: Stub, workspace: Path) -> None:
-    provider = get_provider("openai")
+    provider = get_provider("openai", settings=Settings.load(workspace))
     prompt = [{"role": "user", "content": "Describe the red lamp by Acme; it is quiet, ships in 3 days."}]
     assert (
         provider.generate("gpt-4o-mini", [prompt, prompt])
@@ -199,3 +200,55 @@ def test_azure_openai_endpoint(wb: Workbench, stub: Stub, monkeypatch: pytest.Mo
     assert all(r["raw_path"].startswith("/openai/") for r in stub.state.requests)
     assert all("api-version=2024-10-21" in r["raw_path"] for r in stub.state.requests)
     assert job.details["provider_options"] == options  # monitoring after a restart reaches the same endpoint
+
+
+def _add_failure(wb: Workbench) -> dict[str, object]:
+    """A failure kept with weight 0 (an earlier assistant turn to learn, the last one not) in the train split."""
+    failure = {
+        "id": "ex-failure",
+        "messages": [
+            {"role": "system", "content": "You write short product copy."},
+            {"role": "user", "content": "Describe the red lamp by Acme."},
+            {"role": "assistant", "content": "Which size?"},
+            {"role": "user", "content": "The small one."},
+            {"role": "assistant", "content": "I cannot help with lamps."},
+        ],
+        "reference": "I cannot help with lamps.",
+        "weight": 0,
+        "source": {"kind": "conversation", "id": "c-1", "agent_name": "product-copywriter", "category": "ecommerce"},
+    }
+    train = wb.settings.data_dir / "datasets" / "copy" / "v1" / "train.jsonl"
+    with train.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(failure) + "\n")
+    return failure
+
+
+def test_the_uploaded_file_is_the_dataset_export_and_keeps_failures_unlearned(wb: Workbench, stub: Stub) -> None:
+    from agenthone.datasets import load
+
+    _add_failure(wb)
+    jobs = JobManager.open(wb)
+    job = jobs.submit("copy", provider="openai")
+    export = load("copy", settings=wb.settings).export_path("openai-chat", "train")
+    assert job.provider_job_id
+    uploaded = stub.state.files["file-1"]["content"]  # the first upload: the train split
+    assert uploaded == export.read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in uploaded.splitlines()]
+    failure = next(line for line in lines if line["messages"][-1]["content"] == "I cannot help with lamps.")
+    assert failure["messages"][-1]["weight"] == 0  # seen, not learnt
+    assert failure["messages"][2]["weight"] == 1
+
+
+def test_estimate_and_validation_of_the_uploaded_file_agree(wb: Workbench, stub: Stub) -> None:
+    from agenthone.datasets import load, validate_file
+
+    _add_failure(wb)
+    ds = load("copy", settings=wb.settings)
+    for base in ("gpt-4o-mini-2024-07-18", "gpt-3.5-turbo-0125"):
+        estimate = JobManager.open(wb).estimate("copy", provider="openai", base_model=base)
+        report = validate_file(ds.export_path("openai-chat", "train"), model=base, settings=wb.settings)
+        assert (estimate.billed_tokens, estimate.epochs) == (report.billed_tokens, report.epochs)
+        assert estimate.usd == pytest.approx(report.cost_usd)
+        assert "[prices] in hone.toml" in estimate.basis
+    pinned = JobManager.open(wb).estimate("copy", provider="openai", base_model=base, epochs=2)
+    assert (pinned.dataset_tokens, pinned.billed_tokens) == (report.epoch_tokens, report.epoch_tokens * 2)

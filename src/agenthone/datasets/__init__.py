@@ -18,7 +18,15 @@ Check any fine-tuning file before uploading it::
 """
 
 from agenthone.datasets._build import InsufficientDataError, build_dataset
-from agenthone.datasets._catalog import Dataset, DatasetError, DatasetNotFoundError, latest_dataset, list_datasets, load
+from agenthone.datasets._catalog import (
+    Dataset,
+    DatasetCatalog,
+    DatasetError,
+    DatasetNotFoundError,
+    latest_dataset,
+    list_datasets,
+    load,
+)
 from agenthone.datasets._dedup import NearDuplicates, exact_duplicate_keys, find_near_duplicates
 from agenthone.datasets._example import Example, ExampleSource
 from agenthone.datasets._export import EXPORT_EXTENSIONS
@@ -47,6 +55,7 @@ __all__ = [
     "SPLITS",
     "VALIDATION_FORMATS",
     "Dataset",
+    "DatasetCatalog",
     "DatasetError",
     "DatasetNotFoundError",
     "DatasetSpec",

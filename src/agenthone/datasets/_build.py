@@ -307,7 +307,7 @@ def _log_mlflow(  # noqa: PLR0917
 def build_dataset(
     spec: DatasetSpec,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     store: Store | None = None,
     progress: Progress | None = None,
     log_to_mlflow: bool = True,
@@ -317,11 +317,9 @@ def build_dataset(
     Raises :class:`InsufficientDataError` when ``min_samples`` is not met, :class:`DatasetError` when
     nothing matches the spec.
     """
-    from agenthone.config import Settings
     from agenthone.datasets._prices import model_info
     from agenthone.datasets._tokens import TokenCounter
 
-    settings = settings or Settings.load()
     say = progress or (lambda _msg: None)
     own_store = store is None
     if store is None:
@@ -348,7 +346,9 @@ def build_dataset(
         pii, touched = _redact(examples, spec)
     say("removing duplicates")
     examples, groups, near_clusters, dedup_counts = _dedup(examples, infos, spec, removed)
-    info = model_info(spec.model, settings=settings)
+    if spec.model is None:
+        spec = spec.model_copy(update={"model": settings.default_model})
+    info = model_info(str(spec.model), settings=settings)
     counter = TokenCounter(info.encoding)
     say("counting tokens")
     tokens: dict[str, int] = {}

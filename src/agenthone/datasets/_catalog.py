@@ -23,9 +23,20 @@ if TYPE_CHECKING:
 
     from agenthone.config import Settings
     from agenthone.datasets._quality import QualityReport
+    from agenthone.datasets._spec import DatasetSpec
     from agenthone.datasets._validate import ValidationReport
+    from agenthone.store import Store
 
-__all__ = ["Dataset", "DatasetError", "DatasetNotFoundError", "datasets_dir", "latest_dataset", "list_datasets", "load"]
+__all__ = [
+    "Dataset",
+    "DatasetCatalog",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "datasets_dir",
+    "latest_dataset",
+    "list_datasets",
+    "load",
+]
 
 _VERSION = re.compile(r"^v(\d+)$")
 
@@ -200,17 +211,9 @@ class Dataset:
         )
 
 
-def _settings(settings: Settings | None) -> Settings:
-    if settings is not None:
-        return settings
-    from agenthone.config import Settings
-
-    return Settings.load()
-
-
-def list_datasets(*, settings: Settings | None = None) -> list[Dataset]:
+def list_datasets(*, settings: Settings) -> list[Dataset]:
     """Every built dataset version of the workspace, by name then version."""
-    root = datasets_dir(_settings(settings))
+    root = datasets_dir(settings)
     out: list[Dataset] = []
     if root.is_dir():
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -218,7 +221,7 @@ def list_datasets(*, settings: Settings | None = None) -> list[Dataset]:
     return out
 
 
-def latest_dataset(*, settings: Settings | None = None) -> Dataset | None:
+def latest_dataset(*, settings: Settings) -> Dataset | None:
     """The most recently built dataset version of the workspace (None when there is none)."""
     found = list_datasets(settings=settings)
     if not found:
@@ -235,9 +238,8 @@ def parse_ref(ref: str) -> tuple[str, str | None]:
     return name, (None if version in ("", "latest") else version)
 
 
-def load(ref: str, *, settings: Settings | None = None) -> Dataset:
+def load(ref: str, *, settings: Settings) -> Dataset:
     """The dataset ``name`` (latest version) or ``name@vN``."""
-    settings = _settings(settings)
     name, version = parse_ref(ref)
     folder = datasets_dir(settings) / name
     versions = _versions(folder)
@@ -263,3 +265,31 @@ def next_version(name: str, *, settings: Settings) -> int:
     folder = datasets_dir(settings) / name
     numbers = [int(m.group(1)) for p in (folder.iterdir() if folder.is_dir() else []) if (m := _VERSION.match(p.name))]
     return max(numbers, default=0) + 1
+
+
+class DatasetCatalog:
+    """The built datasets of one workspace: build, load, list (what ``wb.datasets`` is)."""
+
+    def __init__(self, *, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store
+
+    def __repr__(self) -> str:
+        return f"DatasetCatalog({str(datasets_dir(self.settings))!r})"
+
+    def build(self, spec: DatasetSpec, **options: Any) -> Dataset:
+        """Build (or reuse) a version for ``spec`` from the workspace's store (see :func:`build_dataset`)."""
+        from agenthone.datasets._build import build_dataset
+
+        return build_dataset(spec, settings=self.settings, store=self.store, **options)
+
+    def load(self, ref: str) -> Dataset:
+        """``name`` (its latest version) or ``name@vN``."""
+        return load(ref, settings=self.settings)
+
+    def list(self) -> list[Dataset]:
+        return list_datasets(settings=self.settings)
+
+    def latest(self) -> Dataset | None:
+        """The most recently built version of any dataset."""
+        return latest_dataset(settings=self.settings)

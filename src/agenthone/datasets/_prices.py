@@ -19,14 +19,21 @@ from agenthone.errors import ConfigError
 if TYPE_CHECKING:
     from agenthone.config import Settings
 
-__all__ = ["DEFAULT_MODELS", "ModelInfo", "model_info", "price_table"]
+__all__ = ["BEDROCK_DEFAULT_MODEL", "ModelInfo", "default_model_for", "model_info", "price_table"]
 
-DEFAULT_MODELS = {
-    "openai-chat": "gpt-4o-mini-2024-07-18",
-    "openai-dpo": "gpt-4o-mini-2024-07-18",
-    "bedrock": "anthropic.claude-3-haiku-20240307-v1:0",
-}
-"""The model assumed for a file format when none is given."""
+BEDROCK_DEFAULT_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+"""The model assumed for Bedrock files when none is given (OpenAI formats use the workspace's default_model)."""
+
+
+def default_model_for(format: str, settings: Settings | None = None) -> str:  # noqa: A002 - the CLI option's name
+    """The model assumed for a file format when none is given (without a workspace: the settings' default)."""
+    if format == "bedrock":
+        return BEDROCK_DEFAULT_MODEL
+    if settings is not None:
+        return settings.default_model
+    from agenthone.config import Settings
+
+    return str(Settings.model_fields["default_model"].default)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,12 @@ def _resolve_name(table: dict[str, dict[str, Any]], model: str) -> str | None:
         if model in entry.get("aliases", ()):
             return name
     base = model.removeprefix("ft:").split(":", 1)[0] if model.startswith("ft:") else None
-    return _resolve_name(table, base) if base else None
+    if base:
+        return _resolve_name(table, base)
+    # a newer snapshot of a known family ("gpt-4o-mini-2025-..."): priced like the family's longest match
+    families = [(alias, name) for name, entry in table.items() for alias in (name, *entry.get("aliases", ()))]
+    matches = [(alias, name) for alias, name in families if model.startswith(alias + "-")]
+    return max(matches, key=lambda m: len(m[0]))[1] if matches else None
 
 
 def model_info(model: str, *, settings: Settings | None = None) -> ModelInfo:

@@ -84,8 +84,9 @@ class DatasetSpec(BaseModel):
     min_tokens: int | None = Field(default=None, ge=0)
     max_tokens: int | None = Field(default=None, ge=1)
     """per-example cap (default: the model's per-example limit)"""
-    model: str = "gpt-4o-mini-2024-07-18"
-    """the model the data is for: its tokenizer counts tokens and its limit caps examples"""
+    model: str | None = None
+    """the model the data is for: its tokenizer counts tokens and its limit caps examples (default: the
+    workspace's ``default_model``, recorded in the built version's spec)"""
     # -- split and export
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
     formats: tuple[ExportFormat, ...] = ("openai-chat", "openai-dpo", "bedrock", "hf-sft", "hf-dpo")

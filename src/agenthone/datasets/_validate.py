@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from agenthone.datasets._prices import DEFAULT_MODELS, ModelInfo, model_info
+from agenthone.datasets._prices import ModelInfo, default_model_for, model_info
 from agenthone.datasets._tokens import TokenCounter
 from agenthone.errors import HoneError
 
@@ -166,6 +166,12 @@ class ValidationReport:
     def ok(self) -> bool:
         """True when no format error was found (warnings allowed)."""
         return not self.errors
+
+    @property
+    def epoch_tokens(self) -> int:
+        """Tokens one epoch of the file is billed for (each example capped at the model's limit)."""
+        limit = self.model.max_tokens_per_example
+        return sum(min(limit, t) if limit else t for t in self.example_tokens)
 
     @property
     def over_limit(self) -> list[int]:
@@ -529,7 +535,7 @@ def validate_examples(
     """Validate parsed examples given as (line number, object) pairs; see :func:`validate_file`."""
     if format not in VALIDATION_FORMATS:
         raise ValidationError(f"unknown format {format!r}; expected one of {', '.join(VALIDATION_FORMATS)}")
-    info = model_info(model or DEFAULT_MODELS[format], settings=settings)
+    info = model_info(model or default_model_for(format, settings), settings=settings)
     counter = TokenCounter(info.encoding, threads=threads)
     found = _Findings()
     n_messages: list[int] = []

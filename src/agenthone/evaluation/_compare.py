@@ -142,7 +142,8 @@ def compare_all(
     settings: Settings | None = None,
     log_to_mlflow: bool = False,
 ) -> pd.DataFrame:
-    """:func:`compare` on every metric both evaluations have; optionally logged as an MLflow run."""
+    """:func:`compare` on every metric both evaluations have; logged as an MLflow run of ``settings``' workspace
+    when ``log_to_mlflow``."""
     import pandas as pd
 
     names = [m for m in (*METRICS, "judge_score") if m in candidate.examples and m in baseline.examples]
@@ -151,6 +152,8 @@ def compare_all(
     if log_to_mlflow:
         import mlflow
 
+        if settings is None:
+            raise HoneError("compare_all(log_to_mlflow=True) needs the workspace's settings")
         from agenthone import _mlflow
 
         tags = {
@@ -161,7 +164,6 @@ def compare_all(
             "baseline_run": baseline.run_id or "",
             "kind": "comparison",
         }
-        settings = settings or Settings.load()
         name = f"{candidate.model} vs {baseline.model}"
         with _mlflow.start_run(settings, "evaluation", run_name=name, tags=tags):
             for row in rows:

@@ -65,7 +65,7 @@ class EvaluationResult:
         }
 
     @classmethod
-    def from_mlflow(cls, run_id: str, *, settings: Settings | None = None) -> EvaluationResult:
+    def from_mlflow(cls, run_id: str, *, settings: Settings) -> EvaluationResult:
         """Load an evaluation logged earlier (its per-example table and metrics) from MLflow."""
         import json
         import tempfile
@@ -74,7 +74,6 @@ class EvaluationResult:
 
         from agenthone import _mlflow
 
-        settings = settings or Settings.load()
         client = _mlflow.client(settings)
         run = client.get_run(run_id)
         with tempfile.TemporaryDirectory() as tmp:
@@ -112,7 +111,7 @@ def evaluate(
     rubric: str | None = None,
     max_new_tokens: int | None = None,
     batch_size: int = 16,
-    settings: Settings | None = None,
+    settings: Settings,
     store: Store | None = None,
     progress: ProgressCallback | None = None,
     log_to_mlflow: bool = True,
@@ -127,7 +126,6 @@ def evaluate(
 
     from agenthone.training import load_dataset
 
-    settings = settings or Settings.load()
     ds = load_dataset(dataset, settings=settings) if isinstance(dataset, str) else dataset
     resolved: ResolvedModel = resolve_model(model, settings=settings, store=store)
     examples = list(ds.examples(split))
@@ -233,13 +231,10 @@ def _tag_registered_version(result: EvaluationResult, settings: Settings) -> Non
     tag_evaluation(str(uri), result.metrics, dataset=result.dataset, run_id=result.run_id, settings=settings)
 
 
-def latest_evaluation(
-    model: str, *, dataset: str | None = None, settings: Settings | None = None
-) -> EvaluationResult | None:
+def latest_evaluation(model: str, *, dataset: str | None = None, settings: Settings) -> EvaluationResult | None:
     """The most recent logged evaluation of ``model`` (a job id, ``baseline:JOB`` or a registry reference)."""
     from agenthone import _mlflow
 
-    settings = settings or Settings.load()
     client = _mlflow.client(settings)
     exp = client.get_experiment_by_name(_mlflow.EXPERIMENTS["evaluation"])
     if exp is None:
@@ -270,13 +265,12 @@ def evaluation_of(
     model: str,
     dataset: str,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     store: Store | None = None,
     limit: int | None = None,
     split: str = "test",
 ) -> EvaluationResult:
     """The latest logged evaluation of ``model`` on ``dataset``, evaluating it now when there is none."""
-    settings = settings or Settings.load()
     found = latest_evaluation(model, dataset=dataset, settings=settings)
     if found is not None and found.split == split:
         return found

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from agenthone.config import Settings
 from agenthone.errors import HoneError
-from agenthone.providers import PROVIDERS, ChatModel, get_provider
+from agenthone.providers import ChatModel, available_providers, get_chat_provider
 
 if TYPE_CHECKING:
     from agenthone.store import Store
@@ -57,14 +57,14 @@ def resolve_model(ref: str | ChatModel, *, settings: Settings, store: Store | No
     prefix, sep, rest = text.partition(":")
     if sep and prefix in ("job", "baseline"):
         return _from_job(rest, settings, store, baseline=prefix == "baseline")
-    if sep and prefix in PROVIDERS and rest:
-        provider = get_provider(prefix, settings=settings)
+    if sep and rest and prefix in available_providers():
+        provider = get_chat_provider(prefix, settings=settings)
         return ResolvedModel(provider.chat_model(rest), ref=text)
     if text.startswith("ftjob-"):
         return _from_job(text, settings, store, baseline=False)
     path = Path(text).expanduser()
     if path.is_dir():
-        return ResolvedModel(get_provider("local", settings=settings).chat_model(str(path)), ref=str(path))
+        return ResolvedModel(get_chat_provider("local", settings=settings).chat_model(str(path)), ref=str(path))
     if "@" in text or "/" in text:
         return _registered(f"models:/{text}", settings)
     raise ModelResolutionError(
@@ -86,11 +86,13 @@ def _from_job(job_id: str, settings: Settings, store: Store | None, *, baseline:
     if store is None:
         from agenthone.store import Store as StoreClass
 
-        with StoreClass(settings.store_path, read_only=True) as own:
+        with StoreClass.open(settings, read_only=True) as own:
             return _from_job(job_id, settings, own, baseline=baseline)
     jobs = JobManager(store, settings)
     job = jobs.get(job_id or None)
     where = jobs.baseline_model(job.job_id) if baseline else jobs.model_location(job.job_id)
-    provider = get_provider(str(where["provider"]), settings=settings, **(job.details.get("provider_options") or {}))
+    provider = get_chat_provider(
+        str(where["provider"]), settings=settings, **(job.details.get("provider_options") or {})
+    )
     label = f"baseline:{job.job_id}" if baseline else job.job_id
     return ResolvedModel(provider.chat_model(str(where["model"])), ref=label, job_id=job.job_id)

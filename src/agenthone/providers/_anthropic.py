@@ -1,8 +1,8 @@
 """The ``anthropic`` provider: Claude for generation (evaluation, judging) through the official SDK.
 
-Anthropic offers no public fine-tuning API: Claude models are fine-tuned on Amazon Bedrock. Every
-fine-tuning call therefore answers with :class:`NotSupportedError` naming the way that works: export
-the dataset in Bedrock's format and submit it there.
+Anthropic offers no public fine-tuning API: Claude models are fine-tuned on Amazon Bedrock. So this
+provider plays the chat role only; asking it to fine-tune answers with :class:`NotSupportedError` naming
+the way that works: export the dataset in Bedrock's format and submit it there.
 """
 
 from __future__ import annotations
@@ -10,26 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from agenthone.providers._base import (
-    BaseModelInfo,
-    ChatModel,
-    CostEstimate,
-    JobEvent,
-    JobRequest,
-    Message,
-    Method,
-    NotSupportedError,
-    Provider,
-    ProviderError,
-    ProviderJob,
-    StepMetrics,
-    TrainingFiles,
-    message_text,
-    redact,
-)
+from agenthone.providers._base import ChatModel, ChatProvider, Message, ProviderError, message_text, redact
 
 __all__ = ["NO_FINE_TUNING", "AnthropicProvider", "to_anthropic_messages"]
 
@@ -40,10 +23,11 @@ NO_FINE_TUNING = (
 )
 
 
-class AnthropicProvider(Provider):
-    """Claude through the Messages API; fine-tuning answers with a clear "not supported"."""
+class AnthropicProvider(ChatProvider):
+    """Claude through the Messages API (a chat provider only: see :data:`NO_FINE_TUNING`)."""
 
     name = "anthropic"
+    fine_tuning_hint = NO_FINE_TUNING
 
     def __init__(
         self, *, base_url: str | None = None, max_retries: int = 4, timeout: float = 60.0, concurrency: int = 4
@@ -66,33 +50,6 @@ class AnthropicProvider(Provider):
                 api_key=key, base_url=self.base_url, max_retries=self.max_retries, timeout=self.timeout
             )
         return self._client
-
-    def _unsupported(self) -> NoReturn:
-        raise NotSupportedError(NO_FINE_TUNING)
-
-    def prepare_files(self, dataset: Any, *, method: Method, workdir: Path) -> TrainingFiles:
-        self._unsupported()
-
-    def create_job(self, request: JobRequest) -> ProviderJob:
-        self._unsupported()
-
-    def get_job(self, job_id: str) -> ProviderJob:
-        self._unsupported()
-
-    def list_events(self, job_id: str) -> list[JobEvent]:
-        self._unsupported()
-
-    def list_metrics(self, job_id: str) -> list[StepMetrics]:
-        self._unsupported()
-
-    def cancel(self, job_id: str) -> ProviderJob:
-        self._unsupported()
-
-    def list_base_models(self) -> list[BaseModelInfo]:
-        return []
-
-    def estimate_cost(self, dataset: Any, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
-        self._unsupported()
 
     def chat_model(self, model: str) -> ChatModel:
         return AnthropicChatModel(self, model)

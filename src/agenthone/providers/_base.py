@@ -1,9 +1,10 @@
-"""The one interface every fine-tuning provider implements, and the records it hands back.
+"""Providers by role, and the records they hand back.
 
-A provider turns a built dataset into provider files, starts a fine-tuning job, reports its status,
-events and step metrics, cancels it, estimates what it costs and generates with a model. The job
-manager (``agenthone.training``) only ever talks to this interface, so a job on this machine and a job
-at OpenAI are tracked, gated and registered the same way.
+A :class:`ChatProvider` generates with its models; a :class:`FineTuner` turns a built dataset into
+provider files, starts a fine-tuning job, reports its status, events and step metrics, cancels it and
+estimates what it costs. A provider plays the roles it has (Anthropic only chats; OpenAI and the local
+trainer do both). The job manager (``agenthone.training``) only talks to these roles, so a job on this
+machine and a job at OpenAI are tracked, gated and registered the same way.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, Self, runtime_checkable
 
 from agenthone.errors import HoneError
+
+if TYPE_CHECKING:
+    from agenthone.config import Settings
+    from agenthone.datasets import Dataset
 
 __all__ = [
     "API_KEY_VARIABLES",
@@ -24,8 +29,10 @@ __all__ = [
     "TERMINAL_STATUSES",
     "BaseModelInfo",
     "ChatModel",
+    "ChatProvider",
     "Checkpoint",
     "CostEstimate",
+    "FineTuner",
     "JobEvent",
     "JobRequest",
     "JobStatus",
@@ -35,6 +42,7 @@ __all__ = [
     "Provider",
     "ProviderError",
     "ProviderJob",
+    "Registration",
     "StepMetrics",
     "TrainingFiles",
     "redact",
@@ -198,13 +206,61 @@ class ChatModel(Protocol):
     ) -> list[str]: ...
 
 
-class Provider(ABC):
-    """A fine-tuning service (or this machine) behind one small interface."""
+class Provider(ABC):  # noqa: B024 - a common base of the roles, not an interface of its own
+    """A service (or this machine) known by name; it plays one role or both: :class:`ChatProvider`, :class:`FineTuner`.
 
-    name: str = ""
+    ``get_provider(name, settings=...)`` builds it with :meth:`from_settings` from hone.toml's
+    ``[providers.<name>]`` table and keyword options. Third-party providers register a subclass in the
+    ``agenthone.providers`` entry-point group.
+    """
+
+    name: ClassVar[str] = ""
+    fine_tuning_hint: ClassVar[str] = ""
+    """For a provider that cannot fine-tune: what to do instead (shown when someone asks it to)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """The provider configured for a workspace (options already merged with its hone.toml table)."""
+        return cls(**options)
+
+
+class ChatProvider(Provider):
+    """The chat role: generates replies with any of its models (evaluation, judging, registered models)."""
 
     @abstractmethod
-    def prepare_files(self, dataset: Any, *, method: Method, workdir: Path) -> TrainingFiles:
+    def chat_model(self, model: str) -> ChatModel:
+        """A :class:`ChatModel` that generates with ``model`` (a base or fine-tuned model id)."""
+
+    def generate(
+        self,
+        model: str,
+        prompts: Sequence[Sequence[Message]],
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+    ) -> list[str]:
+        """Replies of ``model`` to each prompt (a list of chat messages)."""
+        return self.chat_model(model).generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
+
+    def registered_model(self, config: Mapping[str, Any], artifacts: Mapping[str, str]) -> ChatModel:
+        """The chat model of a registered version, from its MLflow model config and artifact paths."""
+        return self.chat_model(str(config["model"]))
+
+
+class FineTuner(Provider):
+    """The fine-tuning role: turns a built dataset into provider files and runs, reports and prices jobs."""
+
+    hosts_models: ClassVar[bool] = True
+    """True when fine-tuned models live at the provider (their ids are secrets of the account)."""
+    watch_intervals: ClassVar[tuple[float, float, float]] = (5.0, 0.0, 60.0)
+    """Seconds between polls, between full syncs while peeking (0: every poll syncs), and the back-off ceiling."""
+
+    def default_base_model(self, settings: Settings) -> str:
+        """The base model a job uses when none is named."""
+        return settings.default_model
+
+    @abstractmethod
+    def prepare_files(self, dataset: Dataset, *, method: Method, workdir: Path) -> TrainingFiles:
         """Write the dataset's train/validation splits in the provider's format and upload them if remote."""
 
     @abstractmethod
@@ -236,23 +292,44 @@ class Provider(ABC):
         """Models this provider can fine-tune."""
 
     @abstractmethod
-    def estimate_cost(self, dataset: Any, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
+    def estimate_cost(self, dataset: Dataset, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
         """What fine-tuning ``base_model`` on ``dataset`` would cost."""
 
-    @abstractmethod
-    def chat_model(self, model: str) -> ChatModel:
-        """A :class:`ChatModel` that generates with ``model`` (a base or fine-tuned model id)."""
+    def job_cost(self, *, trained_tokens: int | None, estimate: Mapping[str, Any]) -> float | None:
+        """What a finished job cost: its billed tokens at the estimate's price (None when unknown)."""
+        price = estimate.get("usd_per_million_tokens")
+        if trained_tokens and price:
+            return trained_tokens * float(price) / 1e6
+        return None
 
-    def generate(
-        self,
-        model: str,
-        prompts: Sequence[Sequence[Message]],
-        *,
-        max_new_tokens: int = 256,
-        temperature: float = 0.0,
-    ) -> list[str]:
-        """Replies of ``model`` to each prompt (a list of chat messages)."""
-        return self.chat_model(model).generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
+    def model_location(self, model: str, *, details: Mapping[str, Any]) -> dict[str, Any]:
+        """Where a job's fine-tuned ``model`` lives beyond its id (local folders, adapters...)."""
+        return {}
+
+    def baseline_model(self, base_model: str, *, details: Mapping[str, Any], workdir: Path | None) -> str:
+        """The model a job started from, as :meth:`ChatProvider.chat_model` takes it."""
+        return base_model
+
+    def registration(
+        self, location: Mapping[str, Any], *, details: Mapping[str, Any], workdir: Path | None
+    ) -> Registration:
+        """What a registered version of a job's model carries: its config, artifacts and requirements."""
+        options = dict(details.get("provider_options") or {})
+        config: dict[str, Any] = {"provider_options": options} if options else {}
+        return Registration(config=config, artifacts={}, requirements=[self.name])
+
+    def display_model(self, model: str) -> str:
+        """A short name of a base or fine-tuned model for tables."""
+        return model
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The parts of an MLflow model version that depend on the provider that trained it."""
+
+    config: dict[str, Any]
+    artifacts: dict[str, str]
+    requirements: list[str]
 
 
 def utc(ts: float | int | None) -> datetime | None:

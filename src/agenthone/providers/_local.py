@@ -15,25 +15,31 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agenthone.providers._base import (
     TERMINAL_STATUSES,
     BaseModelInfo,
     ChatModel,
+    ChatProvider,
     CostEstimate,
+    FineTuner,
     JobEvent,
     JobRequest,
     Method,
-    Provider,
     ProviderError,
     ProviderJob,
+    Registration,
     StepMetrics,
     TrainingFiles,
     now,
 )
-from agenthone.providers._local_model import is_model_dir, load_local_chat_model
+from agenthone.providers._local_model import SCRATCH_DEFAULTS, is_model_dir, load_local_chat_model
 from agenthone.providers._local_worker import append_jsonl, read_status, write_status
+
+if TYPE_CHECKING:
+    from agenthone.config import Settings
+    from agenthone.datasets import Dataset
 
 __all__ = ["LocalProvider"]
 
@@ -43,10 +49,19 @@ SCRATCH = "scratch"
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
-class LocalProvider(Provider):
+class LocalProvider(ChatProvider, FineTuner):
     """Fine-tunes with transformers + PEFT + TRL (SFT or DPO; LoRA or full) in a detached worker process."""
 
     name = "local"
+    hosts_models = False
+    # the worker reports through files: peek often, sync the store every 10 s
+    watch_intervals = (1.0, 10.0, 10.0)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> LocalProvider:
+        options.setdefault("jobs_dir", settings.data_dir / "jobs")
+        options.setdefault("models_dir", settings.data_dir / "models")
+        return cls(**options)
 
     def __init__(
         self,
@@ -65,7 +80,10 @@ class LocalProvider(Provider):
 
     # -- files -------------------------------------------------------------------------------------
 
-    def prepare_files(self, dataset: Any, *, method: Method, workdir: Path) -> TrainingFiles:
+    def default_base_model(self, settings: Settings) -> str:
+        return SCRATCH
+
+    def prepare_files(self, dataset: Dataset, *, method: Method, workdir: Path) -> TrainingFiles:
         """Copy the canonical train/validation examples into the job folder (the worker reads only there)."""
         data = workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
@@ -280,10 +298,39 @@ class LocalProvider(Provider):
                     models.append(BaseModelInfo(str(path), ("sft", "dpo"), 0.0, "local model directory"))
         return models
 
-    def estimate_cost(self, dataset: Any, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
-        from agenthone.providers._pricing import billed_example_tokens
+    def estimate_cost(self, dataset: Dataset, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
+        """Training tokens as the local model's own tokenizer and chat template count them; no fee.
 
-        tokens, how = billed_example_tokens(dataset.examples("train"), base_model="gpt-4o-mini", method=method)
+        A scratch base trains its tokenizer on the dataset here, exactly as the job will.
+        """
+        from agenthone.providers._local_model import count_chat_tokens, train_scratch_tokenizer
+
+        train = list(dataset.examples("train"))
+        if method == "dpo":
+            train = [ex for ex in train if ex.get("rejected")]
+        if base_model in ("", SCRATCH):
+            sizes = {**SCRATCH_DEFAULTS, **{k: int(v) for k, v in self.scratch.items()}}
+            tokenizer = train_scratch_tokenizer(
+                train + list(dataset.examples("validation")),
+                vocab_size=sizes["vocab_size"],
+                max_length=sizes["max_position_embeddings"],
+            )
+            how = "the scratch model's tokenizer (trained on the dataset)"
+        else:
+            from transformers import AutoTokenizer
+
+            path = self._resolve_base(base_model)
+            tokenizer = AutoTokenizer.from_pretrained(path)
+            how = f"the tokenizer of {path.name}"
+        conversations: list[list[dict[str, Any]]] = []
+        for ex in train:
+            messages = [dict(m) for m in ex["messages"]]
+            if method == "dpo":
+                conversations.append([*messages[:-1], {"role": "assistant", "content": ex["reference"]}])
+                conversations.append([{"role": "assistant", "content": ex.get("rejected", "")}])
+            else:
+                conversations.append(messages)
+        tokens = sum(count_chat_tokens(tokenizer, conversations))
         n_epochs = int(epochs or 3)
         return CostEstimate(
             provider=self.name,
@@ -293,8 +340,49 @@ class LocalProvider(Provider):
             billed_tokens=tokens * n_epochs,
             usd_per_million_tokens=0.0,
             usd=0.0,
-            basis=f"local compute, no fee; tokens {how}",
+            basis=f"local compute, no fee; tokens counted with {how}",
         )
+
+    def job_cost(self, *, trained_tokens: int | None, estimate: Mapping[str, Any]) -> float | None:
+        return 0.0
+
+    def model_location(self, model: str, *, details: Mapping[str, Any]) -> dict[str, Any]:
+        return {"path": str(Path(model)), "peft": details.get("peft"), "base_model_dir": details.get("base_model_dir")}
+
+    def baseline_model(self, base_model: str, *, details: Mapping[str, Any], workdir: Path | None) -> str:
+        return str(details.get("base_model_dir") or Path(workdir or "") / "base")
+
+    def registration(
+        self, location: Mapping[str, Any], *, details: Mapping[str, Any], workdir: Path | None
+    ) -> Registration:
+        """The model folder travels with the version (and a base built for the job, for a LoRA adapter)."""
+        model_dir = Path(str(location["path"]))
+        if not model_dir.is_dir():
+            raise ProviderError(f"the model folder {model_dir} is gone")
+        config: dict[str, Any] = {"peft": location.get("peft") or "full", "model": model_dir.name}
+        artifacts = {"model": str(model_dir)}
+        if config["peft"] == "lora":
+            base = Path(str(location.get("base_model_dir") or ""))
+            if workdir is not None and base.is_relative_to(workdir):
+                artifacts["base"] = str(base)  # a base built for this job travels with the version
+            else:
+                config["base_model_dir"] = str(base)
+        return Registration(
+            config=config, artifacts=artifacts, requirements=["torch", "transformers", "peft", "tokenizers"]
+        )
+
+    def registered_model(self, config: Mapping[str, Any], artifacts: Mapping[str, str]) -> ChatModel:
+        from agenthone.providers._local_model import LocalChatModel
+
+        model_dir = Path(artifacts["model"])
+        device = str(config.get("device", "auto"))
+        if config.get("peft") == "lora":
+            base = Path(artifacts["base"]) if "base" in artifacts else Path(str(config.get("base_model_dir")))
+            return LocalChatModel(base, adapter=model_dir, device=device)
+        return LocalChatModel(model_dir, device=device)
+
+    def display_model(self, model: str) -> str:
+        return Path(model).name
 
     def chat_model(self, model: str) -> ChatModel:
         """Generation with a local model folder: a full model, or a LoRA adapter over its recorded base."""

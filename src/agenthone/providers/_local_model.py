@@ -21,9 +21,11 @@ __all__ = [
     "SCRATCH_DEFAULTS",
     "LocalChatModel",
     "build_scratch_model",
+    "count_chat_tokens",
     "is_model_dir",
     "load_local_chat_model",
     "normalise_messages",
+    "train_scratch_tokenizer",
 ]
 
 SPECIAL_TOKENS = ["<|pad|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|tool|>", "<|developer|>"]
@@ -79,31 +81,18 @@ def _training_texts(examples: Iterable[Mapping[str, Any]]) -> Iterable[str]:
             yield str(ex["rejected"])
 
 
-def build_scratch_model(
-    examples: Sequence[Mapping[str, Any]],
-    out_dir: Path,
-    *,
-    seed: int = 0,
-    **sizes: int,
-) -> Path:
-    """Train a BPE tokenizer on ``examples`` and save it with a freshly initialised small model in ``out_dir``."""
-    import torch
+def train_scratch_tokenizer(
+    examples: Sequence[Mapping[str, Any]], *, vocab_size: int = SCRATCH_DEFAULTS["vocab_size"], max_length: int = 1024
+) -> Any:
+    """The byte-level BPE tokenizer (with the chat template) that a scratch model is built with."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
-    size = {**SCRATCH_DEFAULTS, **{k: int(v) for k, v in sizes.items() if v is not None}}
-    unknown = set(size) - set(SCRATCH_DEFAULTS)
-    if unknown:
-        raise ProviderError(
-            f"unknown scratch model setting {sorted(unknown)[0]!r} (known: {', '.join(SCRATCH_DEFAULTS)})"
-        )
-    if not examples:
-        raise ProviderError("cannot build a model from an empty dataset")
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=size["vocab_size"],
+        vocab_size=vocab_size,
         min_frequency=2,
         special_tokens=SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
@@ -114,10 +103,44 @@ def build_scratch_model(
         tokenizer_object=tok,
         eos_token="<|end|>",
         pad_token="<|pad|>",
-        model_max_length=size["max_position_embeddings"],
+        model_max_length=max_length,
         padding_side="right",
     )
     tokenizer.chat_template = CHAT_TEMPLATE
+    return tokenizer
+
+
+def count_chat_tokens(tokenizer: Any, conversations: Iterable[Sequence[Mapping[str, Any]]]) -> list[int]:
+    """Tokens of each conversation as ``tokenizer``'s chat template renders it for training."""
+    out = []
+    for messages in conversations:
+        ids = tokenizer.apply_chat_template(normalise_messages(messages), tokenize=True, return_dict=False)
+        out.append(len(ids))
+    return out
+
+
+def build_scratch_model(
+    examples: Sequence[Mapping[str, Any]],
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    **sizes: int,
+) -> Path:
+    """Train a BPE tokenizer on ``examples`` and save it with a freshly initialised small model in ``out_dir``."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    size = {**SCRATCH_DEFAULTS, **{k: int(v) for k, v in sizes.items() if v is not None}}
+    unknown = set(size) - set(SCRATCH_DEFAULTS)
+    if unknown:
+        raise ProviderError(
+            f"unknown scratch model setting {sorted(unknown)[0]!r} (known: {', '.join(SCRATCH_DEFAULTS)})"
+        )
+    if not examples:
+        raise ProviderError("cannot build a model from an empty dataset")
+    tokenizer = train_scratch_tokenizer(
+        examples, vocab_size=size["vocab_size"], max_length=size["max_position_embeddings"]
+    )
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

@@ -8,32 +8,34 @@ retried by the SDK with exponential backoff that honours ``retry-after``; ``max_
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agenthone.providers._base import (
     BaseModelInfo,
     ChatModel,
+    ChatProvider,
     Checkpoint,
     CostEstimate,
+    FineTuner,
     JobEvent,
     JobRequest,
     Message,
     Method,
-    Provider,
     ProviderError,
     ProviderJob,
     StepMetrics,
     TrainingFiles,
-    prompt_of,
     redact,
     utc,
 )
-from agenthone.providers._pricing import billed_example_tokens, default_epochs, training_price
+
+if TYPE_CHECKING:
+    from agenthone.config import Settings
+    from agenthone.datasets import Dataset
 
 __all__ = ["FINE_TUNABLE_MODELS", "OpenAIProvider"]
 
@@ -57,14 +59,23 @@ _METRIC_NAMES = {
 }
 
 
-class OpenAIProvider(Provider):
+_FORMATS: dict[str, str] = {"sft": "openai-chat", "dpo": "openai-dpo"}
+"""The dataset export each method uploads (written by the datasets stage, the one exporter)."""
+
+
+class OpenAIProvider(ChatProvider, FineTuner):
     """OpenAI (or a compatible service, or Azure OpenAI) fine-tuning and chat completions."""
 
     name = "openai"
 
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> OpenAIProvider:
+        return cls(settings=settings, **options)
+
     def __init__(
         self,
         *,
+        settings: Settings,
         base_url: str | None = None,
         azure_endpoint: str | None = None,
         api_version: str | None = None,
@@ -73,7 +84,6 @@ class OpenAIProvider(Provider):
         timeout: float = 60.0,
         concurrency: int = 4,
         price_usd_per_million_tokens: float | None = None,
-        settings: Any = None,
     ) -> None:
         self.price_usd_per_million_tokens = price_usd_per_million_tokens
         self.settings = settings
@@ -136,16 +146,15 @@ class OpenAIProvider(Provider):
 
     # -- files -------------------------------------------------------------------------------------
 
-    def prepare_files(self, dataset: Any, *, method: Method, workdir: Path) -> TrainingFiles:
-        """Write the splits in OpenAI's chat (or preference) format and upload them with purpose fine-tune."""
-        fmt = "openai-chat" if method == "sft" else "openai-dpo"
-        workdir.mkdir(parents=True, exist_ok=True)
+    def prepare_files(self, dataset: Dataset, *, method: Method, workdir: Path) -> TrainingFiles:
+        """Upload the dataset's OpenAI chat (or preference) export of each split with purpose fine-tune."""
+        fmt = _FORMATS[method]
         ids: dict[str, str | None] = {}
         counts: dict[str, int] = {}
         for split in ("train", "validation"):
-            path = _export(dataset, fmt, split, workdir)
-            counts[split] = _count_lines(path) if path else 0
-            if not path or counts[split] == 0:
+            path = dataset.export_path(fmt, split)
+            counts[split] = _count_lines(path)
+            if counts[split] == 0:
                 ids[split] = None
                 continue
             uploaded = self._call("file upload", self.client.files.create, file=path, purpose="fine-tune")
@@ -250,19 +259,20 @@ class OpenAIProvider(Provider):
     # -- models ------------------------------------------------------------------------------------
 
     def list_base_models(self) -> list[BaseModelInfo]:
-        out = []
-        for model, methods in FINE_TUNABLE_MODELS:
-            price, _ = training_price(model, settings=self.settings)
-            out.append(BaseModelInfo(model, methods, price))
-        return out
+        from agenthone.datasets import model_info
 
-    def estimate_cost(self, dataset: Any, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
-        examples = list(dataset.examples("train"))
-        if method == "dpo":
-            examples = [ex for ex in examples if ex.get("rejected")]
-        tokens, how = billed_example_tokens(examples, base_model=base_model, method=method, settings=self.settings)
-        n_epochs = int(epochs) if epochs else default_epochs(len(examples))
-        price, source = training_price(base_model, settings=self.settings)
+        return [
+            BaseModelInfo(model, methods, model_info(model, settings=self.settings).training_usd_per_1m)
+            for model, methods in FINE_TUNABLE_MODELS
+        ]
+
+    def estimate_cost(self, dataset: Dataset, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
+        """Billed tokens of the very file :meth:`prepare_files` uploads, counted by ``hone dataset validate``."""
+        from agenthone.datasets import validate_file
+
+        fmt = _FORMATS[method]
+        report = validate_file(dataset.export_path(fmt, "train"), format=fmt, model=base_model, settings=self.settings)
+        price, source = report.model.training_usd_per_1m, "price table (agenthone.datasets, [prices] in hone.toml)"
         if self.price_usd_per_million_tokens is not None:
             price, source = float(self.price_usd_per_million_tokens), "[providers.openai] setting"
         if price is None:
@@ -270,16 +280,18 @@ class OpenAIProvider(Provider):
                 f"no training price known for {base_model!r}; add it to hone.toml as "
                 f'[prices."{base_model}"] with training_usd_per_1m = ... to estimate its cost'
             )
-        billed = tokens * n_epochs
+        n_epochs = int(epochs) if epochs else report.epochs
+        billed = report.epoch_tokens * n_epochs
         return CostEstimate(
             provider=self.name,
             base_model=base_model,
-            dataset_tokens=tokens,
+            dataset_tokens=report.epoch_tokens,
             epochs=n_epochs,
             billed_tokens=billed,
             usd_per_million_tokens=price,
             usd=billed * price / 1_000_000,
-            basis=f"tokens {how}; price from the {source}" + ("" if epochs else f"; epochs 'auto' = {n_epochs}"),
+            basis=f"tokens of the uploaded {fmt} file counted with tiktoken {report.model.encoding}; "
+            f"price from the {source}" + ("" if epochs else f"; epochs 'auto' = {n_epochs}"),
         )
 
     def chat_model(self, model: str) -> ChatModel:
@@ -362,45 +374,3 @@ def _error_detail(exc: Any) -> str:
 def _count_lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(1 for line in fh if line.strip())
-
-
-def _export(dataset: Any, fmt: str, split: str, workdir: Path) -> Path | None:
-    """The dataset's export of ``split`` in ``fmt`` (written from the canonical examples when it has none)."""
-    exporter = getattr(dataset, "export_path", None)
-    if exporter is not None:
-        try:
-            path = Path(exporter(fmt, split))
-            if path.is_file():
-                return path
-        except Exception:  # an empty split has no export; fall back to writing it ourselves
-            pass
-    examples = list(dataset.examples(split))
-    if not examples:
-        return None
-    path = workdir / f"{fmt}-{split}.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for ex in examples:
-            line = openai_line(ex, fmt)
-            if line is not None:
-                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return path
-
-
-def openai_line(example: Mapping[str, Any], fmt: str) -> dict[str, Any] | None:
-    """One canonical example as a line of OpenAI's chat or preference fine-tuning format."""
-    tools = example.get("tools")
-    if fmt == "openai-chat":
-        line: dict[str, Any] = {"messages": list(example.get("messages") or [])}
-        if tools:
-            line["tools"] = tools
-        return line
-    if not example.get("rejected"):
-        return None
-    prompt: dict[str, Any] = {"messages": prompt_of(example)}
-    if tools:
-        prompt["tools"] = tools
-    return {
-        "input": prompt,
-        "preferred_output": [{"role": "assistant", "content": str(example.get("reference") or "")}],
-        "non_preferred_output": [{"role": "assistant", "content": str(example["rejected"])}],
-    }

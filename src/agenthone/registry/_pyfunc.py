@@ -84,28 +84,15 @@ class HoneChatModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc,name-define
     _skip_type_hint_validation = True
 
     def load_context(self, context: Any) -> None:
-        from pathlib import Path
-
         config = dict(context.model_config or {})
         self.config = config
-        provider = str(config.get("provider") or "local")
-        if provider == "local":
-            from agenthone.providers._local_model import LocalChatModel
+        # a served model is an entry point of its own: the workspace (for [providers.<name>]) is wherever it runs
+        from agenthone.config import Settings
+        from agenthone.providers import get_chat_provider
 
-            artifacts = context.artifacts
-            model_dir = Path(artifacts["model"])
-            if config.get("peft") == "lora":
-                base = Path(artifacts["base"]) if "base" in artifacts else Path(str(config.get("base_model_dir")))
-                self.model: Any = LocalChatModel(base, adapter=model_dir, device=str(config.get("device", "auto")))
-            else:
-                self.model = LocalChatModel(model_dir, device=str(config.get("device", "auto")))
-        else:
-            from agenthone.config import Settings
-            from agenthone.providers import get_provider
-
-            options = dict(config.get("provider_options") or {})
-            prov = get_provider(provider, settings=Settings.load(), **options)
-            self.model = prov.chat_model(str(config["model"]))
+        options = dict(config.get("provider_options") or {})
+        provider = get_chat_provider(str(config.get("provider") or "local"), settings=Settings.load(), **options)
+        self.model: Any = provider.registered_model(config, dict(context.artifacts or {}))
 
     # untyped on purpose: MLflow would read hints as an input schema (the signature is given explicitly)
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from agenthone.config import Settings
 from agenthone.errors import HoneError, StoreError
-from agenthone.providers import Message, redact
+from agenthone.providers import Message, ProviderError, get_fine_tuner, redact
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +34,7 @@ __all__ = [
     "Deployment",
     "ModelVersionInfo",
     "RegisteredChatModel",
+    "Registry",
     "RegistryError",
     "archive",
     "comparison_defaults",
@@ -211,28 +212,19 @@ def register(
         raise RegistryError(f"model name {model_name!r}: use letters, digits, '-', '_' and '.'")
 
     location = jobs.model_location(job.job_id)
-    config: dict[str, Any] = {"provider": job.provider, "model": job.fine_tuned_model, "job_id": job.job_id}
-    artifacts: dict[str, str] = {}
-    requirements = ["mlflow", "agenthone", "pandas"]
-    if job.provider == "local":
-        model_dir = Path(str(location["path"]))
-        if not model_dir.is_dir():
-            raise RegistryError(f"job {job.job_id}: its model folder {model_dir} is gone")
-        artifacts["model"] = str(model_dir)
-        config["peft"] = location.get("peft") or "full"
-        config["model"] = model_dir.name
-        if config["peft"] == "lora":
-            base = Path(str(location.get("base_model_dir") or ""))
-            if job.workdir and base.is_relative_to(Path(job.workdir)):
-                artifacts["base"] = str(base)  # a base built for this job travels with the version
-            else:
-                config["base_model_dir"] = str(base)
-        requirements += ["torch", "transformers", "peft", "tokenizers"]
-    else:
-        options = job.details.get("provider_options") or {}
-        if options:
-            config["provider_options"] = options
-        requirements.append(job.provider)
+    tuner = get_fine_tuner(job.provider, settings=settings, **(job.details.get("provider_options") or {}))
+    try:
+        packed = tuner.registration(location, details=job.details, workdir=Path(job.workdir) if job.workdir else None)
+    except ProviderError as exc:
+        raise RegistryError(f"job {job.job_id}: {exc}") from None
+    config: dict[str, Any] = {
+        "provider": job.provider,
+        "model": job.fine_tuned_model,
+        "job_id": job.job_id,
+        **packed.config,
+    }
+    artifacts = packed.artifacts
+    requirements = ["mlflow", "agenthone", "pandas", *packed.requirements]
 
     from agenthone.registry._pyfunc import signature
 
@@ -261,7 +253,7 @@ def register(
         model_name,
         source=info.model_uri,
         run_id=job.mlflow_run_id,
-        tags=_version_tags(job, force=force),
+        tags=_version_tags(job, force=force, hosted=tuner.hosts_models),
         description=description or f"fine-tuned by job {job.job_id} on {job.dataset_ref}",
     )
     version = str(mv.version)
@@ -271,7 +263,7 @@ def register(
     return _get_version(settings, f"{model_name}/{version}")
 
 
-def _version_tags(job: Any, *, force: bool) -> dict[str, str]:
+def _version_tags(job: Any, *, force: bool, hosted: bool) -> dict[str, str]:
     tags = {
         "job_id": job.job_id,
         "provider": job.provider,
@@ -284,7 +276,7 @@ def _version_tags(job: Any, *, force: bool) -> dict[str, str]:
     }
     if force and job.status == "failed_gate":
         tags["registered_despite_gate"] = "true"
-    if job.provider != "local" and job.fine_tuned_model:
+    if hosted and job.fine_tuned_model:
         tags["model_id"] = redact(job.fine_tuned_model)
     return tags
 
@@ -506,18 +498,17 @@ class RegisteredChatModel:
         return f"RegisteredChatModel({self.uri!r})"
 
 
-def load_info(ref: str, *, settings: Settings | None = None) -> ModelVersionInfo:
+def load_info(ref: str, *, settings: Settings) -> ModelVersionInfo:
     """The version ``ref`` names (``name@alias``, ``name/3``, ``models:/...``), without loading the model."""
-    return _get_version(settings or Settings.load(), ref)
+    return _get_version(settings, ref)
 
 
-def load(ref: str, *, settings: Settings | None = None) -> RegisteredChatModel:
+def load(ref: str, *, settings: Settings) -> RegisteredChatModel:
     """Load ``name@alias`` (or ``name/3``, ``models:/...``) so that it generates."""
     import mlflow.pyfunc
 
     from agenthone import _mlflow
 
-    settings = settings or Settings.load()
     info = _get_version(settings, ref)
     _mlflow.use_workspace(settings)
     name, alias, _ = parse_model_ref(ref)
@@ -548,3 +539,61 @@ def comparison_defaults(*, settings: Settings) -> tuple[str, str] | None:
         return mine[0].uri, mine[1].uri
     only = mine[0]
     return only.uri, f"baseline:{only.job_id}" if only.job_id else only.uri
+
+
+class Registry:
+    """The model registry of one workspace: the functions of this module bound to its settings and store."""
+
+    def __init__(self, *, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+
+    def __repr__(self) -> str:
+        return f"Registry({self.settings.mlflow_tracking_uri!r})"
+
+    def register(
+        self,
+        job_id: str | None = None,
+        *,
+        name: str | None = None,
+        alias: str | None = None,
+        force: bool = False,
+        description: str | None = None,
+    ) -> ModelVersionInfo:
+        """Register a succeeded job's model as a new version (see :func:`register`)."""
+        return register(
+            job_id,
+            name=name,
+            alias=alias,
+            force=force,
+            description=description,
+            store=self.store,
+            settings=self.settings,
+        )
+
+    def versions(self, name: str | None = None, *, include_archived: bool = False) -> list[ModelVersionInfo]:
+        return list_versions(name, include_archived=include_archived, settings=self.settings)
+
+    def info(self, ref: str) -> ModelVersionInfo:
+        return load_info(ref, settings=self.settings)
+
+    def load(self, ref: str) -> RegisteredChatModel:
+        return load(ref, settings=self.settings)
+
+    def set_alias(self, name: str, alias: str, version: str | int) -> ModelVersionInfo:
+        return set_alias(name, alias, version, settings=self.settings)
+
+    def remove_alias(self, name: str, alias: str) -> None:
+        remove_alias(name, alias, settings=self.settings)
+
+    def archive(self, name: str, version: str | int) -> ModelVersionInfo:
+        return archive(name, version, settings=self.settings, store=self.store)
+
+    def deploy(self, agent: str, model: str, *, note: str | None = None) -> Deployment:
+        return deploy(agent, model, store=self.store, settings=self.settings, note=note)
+
+    def deployments(self, agent: str | None = None) -> pd.DataFrame:
+        return deployments(agent, store=self.store)
+
+    def current_deployment(self, agent: str) -> Deployment | None:
+        return current_deployment(agent, store=self.store)

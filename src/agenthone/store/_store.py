@@ -65,16 +65,20 @@ class Store:
         self._api_ingest_id: int | None = None
         self._api_lines = 0
         self._prepared_kinds: set[str] = set()
-        config: dict[str, Any] = {}
+        self._config: dict[str, Any] = {}
         if memory_limit:
-            config["memory_limit"] = memory_limit
+            self._config["memory_limit"] = memory_limit
         if threads:
-            config["threads"] = int(threads)
+            self._config["threads"] = int(threads)
         if read_only and not self.path.exists():
             Store(self.path, memory_limit=memory_limit, threads=threads).close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._reconnect()
+
+    def _reconnect(self) -> None:
+        self._prepared_kinds = set()  # prepared statements belong to a connection
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only, config=self._config)
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" in text.lower():
@@ -91,7 +95,7 @@ class Store:
         # Inside a Jupyter kernel DuckDB refuses the setting (it wants ipywidgets): nothing to turn off there.
         with contextlib.suppress(duckdb.Error):
             self._con.execute("SET enable_progress_bar = false")
-        if not read_only:
+        if not self.read_only:
             with self._lock:
                 ensure_schema(self._con)
 
@@ -118,6 +122,19 @@ class Store:
             if self._ibis is not None:
                 self._ibis = None
             self._con.close()
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        """Close the file for the duration (so another process, a report's kernel, can open it), then reopen.
+
+        The same ``Store`` object stays valid: code holding it sees the reopened connection afterwards.
+        """
+        with self._lock:
+            self.close()
+            try:
+                yield
+            finally:
+                self._reconnect()
 
     def __enter__(self) -> Store:
         return self
