@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,20 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("HONE_") and name != "HONE_HOME":
             monkeypatch.delenv(name)
     return home
+
+
+@pytest.fixture
+def stub(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The OpenAI/Anthropic stub server, the workspace pointed at it, and secret keys in the environment."""
+    from tests.providers.stub_server import Stub, stub_server, wire_workspace
+
+    with stub_server() as (url, state):
+        openai_key = "sk-test-" + secrets.token_hex(16)
+        anthropic_key = "sk-ant-test-" + secrets.token_hex(16)
+        monkeypatch.setenv("OPENAI_API_KEY", openai_key)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", anthropic_key)
+        wire_workspace(workspace, url)
+        yield Stub(url, state, openai_key, anthropic_key)
 
 
 @pytest.fixture

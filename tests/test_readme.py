@@ -28,3 +28,14 @@ def test_schema_section_matches_the_record_specs() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_mlflow_experiments_named_in_the_readme_are_the_ones_the_code_records_into() -> None:
+    import re
+
+    from agenthone._mlflow import EXPERIMENTS
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(agenthone[-/][a-z_]+)`", text))
+    assert named, "the README names no MLflow experiment"
+    assert named <= set(EXPERIMENTS.values()), f"README names {sorted(named - set(EXPERIMENTS.values()))}"

@@ -58,4 +58,6 @@ def test_anthropic_is_a_chat_provider_only_and_says_how_to_fine_tune(stub: Stub,
 def test_missing_key(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     with pytest.raises(ProviderError, match="set ANTHROPIC_API_KEY"):
-        get_provider("anthropic", settings=Settings.load(workspace)).generate("claude", [[{"role": "user", "content": "hi"}]])
+        get_provider("anthropic", settings=Settings.load(workspace)).generate(
+            "claude", [[{"role": "user", "content": "hi"}]]
+        )
