@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from agenthone import _env
 from agenthone.config import Settings
 from agenthone.reports import ReportError, available_reports, notebook_parameters, report_notebooks, run_report
 
@@ -112,6 +115,30 @@ def test_reports_ship_with_the_package_and_the_workspace_overrides(settings: Set
     result = run_report("workspace_overview", settings=settings)
     assert result.ok and result.html is not None
     assert "my own overview" in result.html.read_text(encoding="utf-8")
+
+
+def test_the_kernel_runs_offline_without_changing_this_process(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in _env.OFFLINE_DEFAULTS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("WANDB_MODE", "offline")  # set by the user: the kernel keeps it
+    monkeypatch.delenv("HONE_HOME")
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    keys = [*_env.OFFLINE_DEFAULTS, "HONE_HOME"]
+    make_notebook(
+        settings.notebooks_dir / "reports" / "env.ipynb",
+        [f"import json, os\nprint(json.dumps({{k: os.environ.get(k) for k in {keys!r}}}))"],
+        "workspace = None",
+    )
+    before = dict(os.environ)
+    result = run_report("env", settings=settings)
+    assert result.ok, result.error
+    assert dict(os.environ) == before
+    executed = nbformat.read(result.notebook, as_version=4)
+    printed = [o["text"] for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text" in o]
+    seen = json.loads(printed[-1])
+    assert seen == {**_env.OFFLINE_DEFAULTS, "WANDB_MODE": "offline", "HONE_HOME": str(settings.home)}
 
 
 def test_settings_are_required() -> None:

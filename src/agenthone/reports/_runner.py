@@ -17,6 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
+from agenthone import _env
 from agenthone.config import Settings
 from agenthone.errors import HoneError
 
@@ -25,7 +26,6 @@ __all__ = [
     "ReportNotebook",
     "ReportResult",
     "available_reports",
-    "kernel_name",
     "notebook_parameters",
     "parse_parameter",
     "report_notebooks",
@@ -108,15 +108,15 @@ def parse_parameter(value: str) -> Any:
         return value
 
 
-def kernel_name() -> str:
-    """A kernelspec that runs this very interpreter, so reports see the project's packages.
+def _kernel_folder() -> Path:
+    """A folder of kernelspecs holding one that runs this very interpreter, so reports see its packages.
 
-    It is written to a private folder put first on ``JUPYTER_PATH``: a user-level ``python3`` kernel
-    pointing at another Python can then never be picked by mistake.
+    Report kernels are looked up in this private folder only: a user-level ``python3`` kernel pointing
+    at another Python can never be picked by mistake.
     """
     digest = hashlib.sha1(sys.executable.encode()).hexdigest()[:10]
-    root = Path(tempfile.gettempdir()) / f"agenthone-jupyter-{getpass.getuser()}-{digest}"
-    spec_dir = root / "kernels" / KERNEL
+    kernels = Path(tempfile.gettempdir()) / f"agenthone-jupyter-{getpass.getuser()}-{digest}" / "kernels"
+    spec_dir = kernels / KERNEL
     spec = {
         "argv": [
             sys.executable,
@@ -136,10 +136,34 @@ def kernel_name() -> str:
         tmp = spec_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(spec, indent=1))
         tmp.replace(spec_file)
-    paths = os.environ.get("JUPYTER_PATH", "")
-    if str(root) not in paths.split(os.pathsep):
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(root), paths) if p)
-    return KERNEL
+    return kernels
+
+
+def _kernel_env(settings: Settings) -> dict[str, str]:
+    """The environment of a report kernel: this process's, offline and telemetry off where the user set
+    nothing else, and ``HONE_HOME`` naming the workspace."""
+    return {**_env.OFFLINE_DEFAULTS, **os.environ, "HONE_HOME": str(settings.home)}
+
+
+def _kernel_manager_class(kernels: Path, env: dict[str, str]) -> type:
+    """A kernel manager that finds its kernelspec in ``kernels`` and starts the kernel with ``env``.
+
+    So a report run leaves this process's environment (``JUPYTER_PATH``, the offline variables) alone.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ReportKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _report_kernel_specs(self) -> KernelSpecManager:
+            return KernelSpecManager(kernel_dirs=[str(kernels)])
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            kw.setdefault("env", dict(env))
+            await super().start_kernel(**kw)
+
+    return ReportKernelManager
 
 
 def _output_dir(settings: Settings, name: str) -> Path:
@@ -190,14 +214,13 @@ def run_report(
         started = time.perf_counter()
         failed_cell: int | None = None
         error: str | None = None
-        env_before = os.environ.get("HONE_HOME")
-        os.environ["HONE_HOME"] = str(settings.home)
         try:
             papermill.execute_notebook(
                 str(source),
                 str(executed),
                 parameters=params,
-                kernel_name=kernel_name(),
+                kernel_name=KERNEL,
+                kernel_manager_class=_kernel_manager_class(_kernel_folder(), _kernel_env(settings)),
                 cwd=str(settings.home),
                 progress_bar=progress,
                 execution_timeout=timeout,
@@ -210,11 +233,6 @@ def run_report(
             if not executed.exists():
                 raise ReportError(f"report {name!r} could not run: {type(exc).__name__}: {exc}") from exc
             error = f"{type(exc).__name__}: {exc}"
-        finally:
-            if env_before is None:
-                os.environ.pop("HONE_HOME", None)
-            else:
-                os.environ["HONE_HOME"] = env_before
     html = _render_html(executed, include_input=include_input) if executed.exists() else None
     return ReportResult(
         name=name,
