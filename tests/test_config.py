@@ -18,6 +18,7 @@ def test_defaults_live_under_the_workspace(workspace: Path) -> None:
     assert s.mlflow_artifact_root == workspace / "mlruns" / "artifacts"
     assert s.optuna_storage == f"sqlite:///{workspace / 'mlruns' / 'optuna.db'}"
     assert s.reports_dir == workspace / "reports"
+    assert s.notebooks_dir == workspace / "notebooks"
     assert s.quarantine_path == workspace / "data" / "agenthone.quarantine.jsonl"
 
 

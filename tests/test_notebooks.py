@@ -1,7 +1,9 @@
-"""Every notebook under notebooks/ runs cleanly, with its default parameters, on small sample data."""
+"""Every exploration notebook under notebooks/ and every report notebook shipped with the package runs
+cleanly, with its default parameters, on small sample data."""
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -9,12 +11,14 @@ import pytest
 from agenthone.config import Settings
 from agenthone.reports import run_report
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb"))
+EXPLORATION = sorted((Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb"))
+SHIPPED = sorted(Path(str(resources.files("agenthone.reports") / "notebooks")).glob("*.ipynb"))
+NOTEBOOKS = EXPLORATION + SHIPPED
 
 
 def test_there_are_notebooks() -> None:
-    names = {p.stem for p in NOTEBOOKS}
-    assert {"quickstart", "workspace_overview"} <= names
+    assert "quickstart" in {p.stem for p in EXPLORATION}
+    assert "workspace_overview" in {p.stem for p in SHIPPED}
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

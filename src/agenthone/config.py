@@ -85,7 +85,7 @@ class Settings(BaseModel):
             "mlflow_artifact_root": _abs(root, values.pop("mlflow_artifact_root", mlruns / "artifacts")),
             "optuna_storage": _sqlite_uri(root, values.pop("optuna_storage", f"sqlite:///{mlruns / 'optuna.db'}")),
             "reports_dir": _abs(root, values.pop("reports_dir", "reports")),
-            "notebooks_dir": _abs(root, values.pop("notebooks_dir", _default_notebooks(root))),
+            "notebooks_dir": _abs(root, values.pop("notebooks_dir", "notebooks")),
         }
         known = set(cls.model_fields)
         extra = {k: values.pop(k) for k in list(values) if k not in known}
@@ -141,12 +141,3 @@ def _sqlite_uri(root: Path, uri: str) -> str:
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
         return f"sqlite:///{_abs(root, uri.removeprefix('sqlite:///'))}"
     return uri
-
-
-def _default_notebooks(root: Path) -> Path:
-    """The workspace's notebooks folder, else the one shipped beside the package source."""
-    local = root / "notebooks"
-    if (local / "reports").is_dir():
-        return local
-    bundled = Path(__file__).resolve().parents[2] / "notebooks"
-    return bundled if bundled.is_dir() else local

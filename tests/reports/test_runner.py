@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from agenthone import _env
 from agenthone.config import Settings
-from agenthone.reports import ReportError, available_reports, notebook_parameters, run_report
+from agenthone.reports import ReportError, available_reports, notebook_parameters, report_notebooks, run_report
+
+SHIPPED = {
+    "agent_performance",
+    "dataset_quality",
+    "edit_insights",
+    "model_comparison",
+    "training_run",
+    "workspace_overview",
+}
 
 
 def make_notebook(path: Path, cells: list[str], parameters: str) -> Path:
@@ -27,7 +39,8 @@ def make_notebook(path: Path, cells: list[str], parameters: str) -> Path:
 
 @pytest.fixture
 def settings(workspace: Path) -> Settings:
-    s = Settings.load(workspace, notebooks_dir=str(workspace / "notebooks"))
+    s = Settings.load(workspace)
+    assert s.notebooks_dir == workspace / "notebooks"
     s.ensure_dirs()
     return s
 
@@ -38,7 +51,7 @@ def test_parameters_are_injected_and_html_is_written(settings: Settings) -> None
         ["import os\nprint(f'{greeting}-{n * 2}-{os.path.basename(workspace)}')"],
         "workspace = None\ngreeting = 'hi'\nn = 1",
     )
-    assert available_reports(settings) == ["greet"]
+    assert set(available_reports(settings)) == {"greet"} | SHIPPED
     assert notebook_parameters(settings.notebooks_dir / "reports" / "greet.ipynb") == {
         "workspace": "None",
         "greeting": "'hi'",
@@ -79,5 +92,55 @@ def test_unknown_parameter_and_missing_report_are_clear_errors(settings: Setting
     make_notebook(settings.notebooks_dir / "reports" / "greet.ipynb", ["pass"], "workspace = None\nn = 1")
     with pytest.raises(ReportError, match=r"report 'greet' has no parameter 'days' \(its parameters: workspace, n\)"):
         run_report("greet", {"days": 3}, settings=settings)
-    with pytest.raises(ReportError, match=r"no report notebook .*nope.ipynb \(available: greet\)"):
+    with pytest.raises(ReportError, match=r"report notebook nope.ipynb in .* or in the package \(available: .*greet"):
         run_report("nope", settings=settings)
+    with pytest.raises(ReportError, match=r"no report notebook .*missing.ipynb$"):
+        run_report("missing", settings=settings, notebook=settings.home / "missing.ipynb")
+
+
+def test_reports_ship_with_the_package_and_the_workspace_overrides(settings: Settings) -> None:
+    shipped = {r.name: r for r in report_notebooks(settings)}
+    assert set(shipped) == SHIPPED
+    assert {r.source for r in shipped.values()} == {"package"}
+    assert all(r.path.is_file() for r in shipped.values())
+
+    folder = settings.notebooks_dir / "reports"
+    mine = make_notebook(folder / "workspace_overview.ipynb", ["print('my own overview')"], "workspace = None")
+    make_notebook(folder / "extra.ipynb", ["pass"], "workspace = None")
+    found = {r.name: r for r in report_notebooks(settings)}
+    assert set(found) == SHIPPED | {"extra"}
+    assert (found["workspace_overview"].source, found["workspace_overview"].path) == ("workspace", mine)
+    assert found["extra"].source == "workspace" and found["agent_performance"].source == "package"
+    assert found["extra"].as_dict() == {"name": "extra", "source": "workspace", "path": str(found["extra"].path)}
+    result = run_report("workspace_overview", settings=settings)
+    assert result.ok and result.html is not None
+    assert "my own overview" in result.html.read_text(encoding="utf-8")
+
+
+def test_the_kernel_runs_offline_without_changing_this_process(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in _env.OFFLINE_DEFAULTS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("WANDB_MODE", "offline")  # set by the user: the kernel keeps it
+    monkeypatch.delenv("HONE_HOME")
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
+    keys = [*_env.OFFLINE_DEFAULTS, "HONE_HOME"]
+    make_notebook(
+        settings.notebooks_dir / "reports" / "env.ipynb",
+        [f"import json, os\nprint(json.dumps({{k: os.environ.get(k) for k in {keys!r}}}))"],
+        "workspace = None",
+    )
+    before = dict(os.environ)
+    result = run_report("env", settings=settings)
+    assert result.ok, result.error
+    assert dict(os.environ) == before
+    executed = nbformat.read(result.notebook, as_version=4)
+    printed = [o["text"] for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text" in o]
+    seen = json.loads(printed[-1])
+    assert seen == {**_env.OFFLINE_DEFAULTS, "WANDB_MODE": "offline", "HONE_HOME": str(settings.home)}
+
+
+def test_settings_are_required() -> None:
+    with pytest.raises(TypeError, match="settings"):
+        run_report("workspace_overview")  # type: ignore[call-arg]

@@ -39,7 +39,7 @@ def parse_pairs(args: list[str]) -> dict[str, Any]:
 def report(
     ctx: typer.Context,
     name: str | None = typer.Argument(
-        None, help="Report notebook name (notebooks/reports/NAME.ipynb).", show_default=False
+        None, help="Report name (see --list; notebooks/reports/NAME.ipynb overrides a shipped one).", show_default=False
     ),
     list_reports: bool = typer.Option(False, "--list", help="List the available reports."),
     no_input: bool = typer.Option(False, "--no-input", help="Hide code cells in the HTML."),
@@ -51,15 +51,16 @@ def report(
     and HTML are kept. Exit code 1 when a cell failed.
     """
     from agenthone.config import Settings
-    from agenthone.reports import available_reports, run_report
+    from agenthone.reports import report_notebooks, run_report
 
     settings = Settings.load()
     if list_reports or name is None:
-        names = available_reports(settings)
+        found = report_notebooks(settings)
         if as_json:
-            print_json(names)
+            print_json([r.as_dict() for r in found])
         else:
-            console.print("\n".join(names) if names else "no reports found")
+            width = max((len(r.name) for r in found), default=0)
+            console.print("\n".join(f"{r.name:<{width}}  [dim]{r.source}[/]" for r in found) or "no reports found")
         return
     params = parse_pairs(list(ctx.args))
     settings.ensure_dirs()

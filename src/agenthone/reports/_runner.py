@@ -8,21 +8,27 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from agenthone import _env
 from agenthone.config import Settings
 from agenthone.errors import HoneError
 
 __all__ = [
     "ReportError",
+    "ReportNotebook",
     "ReportResult",
     "available_reports",
-    "kernel_name",
     "notebook_parameters",
     "parse_parameter",
+    "report_notebooks",
     "run_report",
 ]
 
@@ -60,10 +66,38 @@ class ReportResult:
         }
 
 
-def available_reports(settings: Settings) -> list[str]:
-    """Names of the report notebooks in the workspace's ``notebooks/reports`` folder."""
+@dataclass(frozen=True)
+class ReportNotebook:
+    """A report notebook and where it comes from: the workspace's own folder or the installed package."""
+
+    name: str
+    source: Literal["workspace", "package"]
+    path: Traversable
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "path": str(self.path)}
+
+
+def report_notebooks(settings: Settings) -> list[ReportNotebook]:
+    """Every report by name: the workspace's ``notebooks/reports/NAME.ipynb`` wins over the one shipped."""
+    found = {
+        entry.name.removesuffix(".ipynb"): ReportNotebook(entry.name.removesuffix(".ipynb"), "package", entry)
+        for entry in _shipped_folder().iterdir()
+        if entry.name.endswith(".ipynb") and entry.is_file()
+    }
     folder = settings.notebooks_dir / "reports"
-    return sorted(p.stem for p in folder.glob("*.ipynb")) if folder.is_dir() else []
+    if folder.is_dir():
+        found.update({p.stem: ReportNotebook(p.stem, "workspace", p) for p in folder.glob("*.ipynb") if p.is_file()})
+    return [found[name] for name in sorted(found)]
+
+
+def available_reports(settings: Settings) -> list[str]:
+    """Names of the reports a workspace can run: its own and those shipped with the package."""
+    return [r.name for r in report_notebooks(settings)]
+
+
+def _shipped_folder() -> Traversable:
+    return resources.files("agenthone.reports").joinpath("notebooks")
 
 
 def parse_parameter(value: str) -> Any:
@@ -74,15 +108,15 @@ def parse_parameter(value: str) -> Any:
         return value
 
 
-def kernel_name() -> str:
-    """A kernelspec that runs this very interpreter, so reports see the project's packages.
+def _kernel_folder() -> Path:
+    """A folder of kernelspecs holding one that runs this very interpreter, so reports see its packages.
 
-    It is written to a private folder put first on ``JUPYTER_PATH``: a user-level ``python3`` kernel
-    pointing at another Python can then never be picked by mistake.
+    Report kernels are looked up in this private folder only: a user-level ``python3`` kernel pointing
+    at another Python can never be picked by mistake.
     """
     digest = hashlib.sha1(sys.executable.encode()).hexdigest()[:10]
-    root = Path(tempfile.gettempdir()) / f"agenthone-jupyter-{getpass.getuser()}-{digest}"
-    spec_dir = root / "kernels" / KERNEL
+    kernels = Path(tempfile.gettempdir()) / f"agenthone-jupyter-{getpass.getuser()}-{digest}" / "kernels"
+    spec_dir = kernels / KERNEL
     spec = {
         "argv": [
             sys.executable,
@@ -102,10 +136,34 @@ def kernel_name() -> str:
         tmp = spec_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(spec, indent=1))
         tmp.replace(spec_file)
-    paths = os.environ.get("JUPYTER_PATH", "")
-    if str(root) not in paths.split(os.pathsep):
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(root), paths) if p)
-    return KERNEL
+    return kernels
+
+
+def _kernel_env(settings: Settings) -> dict[str, str]:
+    """The environment of a report kernel: this process's, offline and telemetry off where the user set
+    nothing else, and ``HONE_HOME`` naming the workspace."""
+    return {**_env.OFFLINE_DEFAULTS, **os.environ, "HONE_HOME": str(settings.home)}
+
+
+def _kernel_manager_class(kernels: Path, env: dict[str, str]) -> type:
+    """A kernel manager that finds its kernelspec in ``kernels`` and starts the kernel with ``env``.
+
+    So a report run leaves this process's environment (``JUPYTER_PATH``, the offline variables) alone.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ReportKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _report_kernel_specs(self) -> KernelSpecManager:
+            return KernelSpecManager(kernel_dirs=[str(kernels)])
+
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            kw.setdefault("env", dict(env))
+            await super().start_kernel(**kw)
+
+    return ReportKernelManager
 
 
 def _output_dir(settings: Settings, name: str) -> Path:
@@ -124,15 +182,16 @@ def run_report(
     name: str,
     parameters: dict[str, Any] | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     notebook: Path | None = None,
     output_dir: Path | None = None,
     include_input: bool = True,
     progress: bool = False,
     timeout: int | None = 1800,
 ) -> ReportResult:
-    """Execute ``notebooks/reports/<name>.ipynb`` and write the executed notebook and its HTML.
+    """Execute the report ``name`` (or the given ``notebook``) and write the executed notebook and its HTML.
 
+    The workspace's ``notebooks/reports/<name>.ipynb`` wins over the report shipped with the package.
     The workspace root is always passed as the ``workspace`` parameter so the notebook opens the same
     store. A failing cell does not raise: the result says which cell failed and the partial notebook
     and HTML are written all the same.
@@ -142,48 +201,38 @@ def run_report(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    settings = settings or Settings.load()
-    source = notebook or settings.notebooks_dir / "reports" / f"{name}.ipynb"
-    if not source.is_file():
-        known = ", ".join(available_reports(settings)) or "none"
-        raise ReportError(f"no report notebook {source} (available: {known})")
-    declared = notebook_parameters(source)
-    unknown = sorted(set(parameters or {}) - set(declared))
-    if unknown:
-        names = ", ".join(declared) or "none"
-        raise ReportError(f"report {name!r} has no parameter {unknown[0]!r} (its parameters: {names})")
-    params = {**({"workspace": str(settings.home)} if "workspace" in declared else {}), **(parameters or {})}
-    out_dir = output_dir or _output_dir(settings, name)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / f"{name}.ipynb"
-    started = time.perf_counter()
-    failed_cell: int | None = None
-    error: str | None = None
-    env_before = os.environ.get("HONE_HOME")
-    os.environ["HONE_HOME"] = str(settings.home)
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(executed),
-            parameters=params,
-            kernel_name=kernel_name(),
-            cwd=str(settings.home),
-            progress_bar=progress,
-            execution_timeout=timeout,
-            report_mode=not include_input,
-        )
-    except PapermillExecutionError as exc:
-        failed_cell = _source_cell_index(executed)
-        error = f"{exc.ename}: {exc.evalue}".strip()
-    except Exception as exc:  # kernel died, bad notebook JSON, ...
-        if not executed.exists():
-            raise ReportError(f"report {name!r} could not run: {type(exc).__name__}: {exc}") from exc
-        error = f"{type(exc).__name__}: {exc}"
-    finally:
-        if env_before is None:
-            os.environ.pop("HONE_HOME", None)
-        else:
-            os.environ["HONE_HOME"] = env_before
+    with _report_source(name, notebook, settings) as source:
+        declared = notebook_parameters(source)
+        unknown = sorted(set(parameters or {}) - set(declared))
+        if unknown:
+            names = ", ".join(declared) or "none"
+            raise ReportError(f"report {name!r} has no parameter {unknown[0]!r} (its parameters: {names})")
+        params = {**({"workspace": str(settings.home)} if "workspace" in declared else {}), **(parameters or {})}
+        out_dir = output_dir or _output_dir(settings, name)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        executed = out_dir / f"{name}.ipynb"
+        started = time.perf_counter()
+        failed_cell: int | None = None
+        error: str | None = None
+        try:
+            papermill.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=params,
+                kernel_name=KERNEL,
+                kernel_manager_class=_kernel_manager_class(_kernel_folder(), _kernel_env(settings)),
+                cwd=str(settings.home),
+                progress_bar=progress,
+                execution_timeout=timeout,
+                report_mode=not include_input,
+            )
+        except PapermillExecutionError as exc:
+            failed_cell = _source_cell_index(executed)
+            error = f"{exc.ename}: {exc.evalue}".strip()
+        except Exception as exc:  # kernel died, bad notebook JSON, ...
+            if not executed.exists():
+                raise ReportError(f"report {name!r} could not run: {type(exc).__name__}: {exc}") from exc
+            error = f"{type(exc).__name__}: {exc}"
     html = _render_html(executed, include_input=include_input) if executed.exists() else None
     return ReportResult(
         name=name,
@@ -195,6 +244,23 @@ def run_report(
         error=error,
         seconds=time.perf_counter() - started,
     )
+
+
+@contextmanager
+def _report_source(name: str, notebook: Path | None, settings: Settings) -> Iterator[Path]:
+    """The notebook file to execute: ``notebook`` when given, else the report ``name`` as a real file."""
+    if notebook is not None:
+        if not notebook.is_file():
+            raise ReportError(f"no report notebook {notebook}")
+        yield notebook
+        return
+    found = {r.name: r for r in report_notebooks(settings)}
+    if name not in found:
+        known = ", ".join(found) or "none"
+        folder = settings.notebooks_dir / "reports"
+        raise ReportError(f"no report notebook {name}.ipynb in {folder} or in the package (available: {known})")
+    with resources.as_file(found[name].path) as path:
+        yield path
 
 
 def notebook_parameters(notebook: Path) -> dict[str, Any]:
