@@ -1,7 +1,8 @@
 """Process-wide defaults that keep agenthone offline and quiet.
 
-Imported first by the package: every library we drive (MLflow, Hugging Face, Optuna, papermill)
-reads these variables when it is imported, so they are set before any of them is.
+Applied by the faces only, for what they run: the ``hone`` command, ``Workbench.open()`` and the report
+kernel (``import agenthone`` leaves the process alone). The libraries we drive (MLflow, Hugging Face,
+Optuna, papermill) read these variables when first imported, so the faces set them before that.
 A user who sets one of them explicitly keeps their value.
 """
 

@@ -115,3 +115,31 @@ def test_unknown_base_model_is_refused(tmp_path: Path) -> None:
     provider = LocalProvider(jobs_dir=tmp_path, models_dir=tmp_path / "models")
     with pytest.raises(ProviderError, match=r"base model 'nope' is not a local model directory \(known: scratch\)"):
         provider._resolve_base("nope")
+
+
+def test_cost_estimates_count_tokens_with_the_local_models_tokenizer(tmp_path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    from agenthone.datasets import Dataset
+    from agenthone.datasets._tokens import TokenCounter
+    from agenthone.providers._local_model import normalise_messages
+    from tests.training.copy_task import write_dataset
+
+    ds = Dataset(write_dataset(tmp_path / "data", "copy", n=60))
+    train = ds.examples("train")
+    provider = LocalProvider(jobs_dir=tmp_path / "jobs", models_dir=tmp_path / "models", scratch=TINY)
+    model_dir = build_scratch_model(train, tmp_path / "models" / "tiny", vocab_size=300, **{
+        k: v for k, v in TINY.items() if k != "vocab_size"})  # fmt: skip
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    expected = sum(
+        len(tokenizer.apply_chat_template(normalise_messages(e["messages"]), tokenize=True, return_dict=False))
+        for e in train
+    )
+    estimate = provider.estimate_cost(ds, method="sft", base_model="tiny", epochs=2)
+    assert (estimate.dataset_tokens, estimate.billed_tokens, estimate.usd) == (expected, expected * 2, 0.0)
+    assert "tokenizer of tiny" in estimate.basis
+    tiktoken_count = sum(TokenCounter("o200k_base").message_tokens(e["messages"]) for e in train)
+    assert estimate.dataset_tokens != tiktoken_count  # not gpt-4o-mini's tokenizer
+    scratch = provider.estimate_cost(ds, method="sft", base_model="scratch", epochs=None)
+    assert "scratch model's tokenizer" in scratch.basis and scratch.epochs == 3
+    assert scratch.dataset_tokens not in (expected, tiktoken_count)
