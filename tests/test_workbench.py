@@ -45,10 +45,9 @@ def test_the_workbench_gives_every_stage(workspace: Path) -> None:
 def test_the_store_is_released_while_a_report_kernel_needs_it(sample_workspace: Path) -> None:
     with Workbench.open(sample_workspace) as wb:
         before = wb.store.counts()
-        with wb.store.released():
-            # another process may now open the file for writing
-            with Store.open(wb.settings) as other:
-                other.insert("run", [{"agent_name": "elsewhere", "timestamp": "2026-11-01T00:00:00Z"}])
+        # while released, another process may open the file for writing
+        with wb.store.released(), Store.open(wb.settings) as other:
+            other.insert("run", [{"agent_name": "elsewhere", "timestamp": "2026-11-01T00:00:00Z"}])
         assert wb.store.counts()["runs"] == before["runs"] + 1  # the same object, reopened
         result = wb.report("workspace_overview")
         assert result.ok and result.html is not None and result.html.exists()
