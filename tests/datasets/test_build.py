@@ -169,7 +169,9 @@ def test_filters_sampling_and_failures(sample_workspace: Path) -> None:
 
 def test_spec_round_trip_through_manifest(built: dict[str, Any]) -> None:
     ds = built["dataset"]
-    assert ds.spec == DatasetSpec(name="demo", sources=("edits", "conversations"))
+    # the built version records the model it was built for (the workspace's default_model when unnamed)
+    model = built["settings"].default_model
+    assert ds.spec == DatasetSpec(name="demo", sources=("edits", "conversations"), model=model)
     spec_file = ds.path / "spec.toml"
     assert DatasetSpec.from_file(spec_file) == ds.spec
     assert json.loads((ds.path / "manifest.json").read_text())["spec"]["near_threshold"] == 0.8
