@@ -14,7 +14,6 @@ Job statuses: ``validating_files``, ``queued``, ``running``, ``succeeded``, ``fa
 ``failed_gate`` (succeeded, but the validation metrics missed the quality gate).
 """
 
-from agenthone.training._data import DatasetNotFoundError, load_dataset
 from agenthone.training._efficiency import EfficiencyReport, analyze_curves, plot_curves
 from agenthone.training._jobs import (
     DEFAULT_BASE_MODELS,
@@ -34,7 +33,6 @@ __all__ = [
     "FINAL_STATUSES",
     "JOB_TABLES",
     "CostLimitError",
-    "DatasetNotFoundError",
     "EfficiencyReport",
     "GateResult",
     "Job",
@@ -43,7 +41,6 @@ __all__ = [
     "QualityGate",
     "analyze_curves",
     "ensure_job_tables",
-    "load_dataset",
     "plot_curves",
     "watch_job",
 ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agenthone.config import Settings
+from agenthone.datasets import load
 from agenthone.errors import ConfigError, HoneError, StoreError
 from agenthone.providers import (
     SCRATCH,
@@ -32,7 +33,6 @@ from agenthone.providers import (
     get_provider,
     redact,
 )
-from agenthone.training._data import load_dataset
 from agenthone.training._efficiency import EfficiencyReport, analyze_curves, plot_curves
 from agenthone.training._tables import ensure_job_tables, job_tables_exist
 
@@ -419,7 +419,7 @@ class JobManager:
         epochs: int | None = None,
     ) -> CostEstimate:
         """What the job would cost, without creating anything."""
-        ds = load_dataset(dataset, settings=self.settings) if isinstance(dataset, str) else dataset
+        ds = load(dataset, settings=self.settings) if isinstance(dataset, str) else dataset
         prov = self.provider(provider)
         base = base_model or _training_section(self.settings).get("base_model") or DEFAULT_BASE_MODELS.get(provider, "")
         return prov.estimate_cost(ds, method=method, base_model=str(base), epochs=epochs)  # type: ignore[arg-type]
@@ -452,7 +452,7 @@ class JobManager:
         if method not in ("sft", "dpo"):
             raise ConfigError(f"method must be 'sft' or 'dpo', got {method!r}")
         section = _training_section(self.settings)
-        ds = load_dataset(dataset, settings=self.settings) if isinstance(dataset, str) else dataset
+        ds = load(dataset, settings=self.settings) if isinstance(dataset, str) else dataset
         prov = self.provider(provider, **dict(provider_options or {}))
         base = base_model or section.get("base_model") or DEFAULT_BASE_MODELS.get(provider)
         if not base:
