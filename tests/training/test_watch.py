@@ -1,4 +1,4 @@
-"""A local job started by a command that exits, monitored by a process that restarts, and cancelled."""
+"""Watching jobs: a local job started by a command that exits, monitored by a process that restarts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,13 +14,7 @@ from agenthone import Workbench
 from agenthone.config import Settings
 from agenthone.providers import _local
 from agenthone.training import JobManager, watch_job
-from tests.training.copy_task import write_dataset
-
-TOML = """
-[providers.local]
-device = "cpu"
-scratch = {vocab_size = 400, hidden_size = 64, num_hidden_layers = 2, num_attention_heads = 4, intermediate_size = 128}
-"""
+from tests.training.copy_task import LOCAL_TOML, wait_for, write_dataset
 
 
 def _hone(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,15 +29,8 @@ def _hone(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _wait_for(predicate, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, "timed out"
-        time.sleep(0.5)
-
-
 def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> None:
-    (workspace / "hone.toml").write_text(TOML)
+    (workspace / "hone.toml").write_text(LOCAL_TOML)
     with Workbench.open(workspace) as wb:
         write_dataset(wb.settings.data_dir, "copy", n=120)
     done = _hone(workspace, "train", "--dataset", "copy", "--epochs", "4", "--no-wait", "--json")
@@ -54,7 +40,7 @@ def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> Non
     # a first watcher syncs part of the run, then goes away mid-training
     with Workbench.open(workspace) as wb:
         jobs = JobManager.open(wb)
-        _wait_for(lambda: len(jobs.refresh(job_id).details) and len(jobs.metrics(job_id)) >= 2)
+        wait_for(lambda: len(jobs.refresh(job_id).details) and len(jobs.metrics(job_id)) >= 2)
         partial = len(jobs.metrics(job_id))
         assert jobs.get(job_id).status == "running"
 
@@ -77,20 +63,3 @@ def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> Non
         history = _mlflow.client(wb.settings).get_metric_history(job.mlflow_run_id, "train_loss")
         assert sorted(m.step for m in history) == sorted(x["step"] for x in lines if "train_loss" in x)
         assert jobs.events(job_id)["message"].str.contains("job finished: succeeded").sum() == 1
-
-
-def test_cancel_a_running_local_job(workspace: Path) -> None:
-    (workspace / "hone.toml").write_text(TOML)
-    with Workbench.open(workspace) as wb:
-        write_dataset(wb.settings.data_dir, "copy", n=60)
-        jobs = JobManager.open(wb)
-        job = jobs.submit("copy", provider="local", hyperparameters={"max_steps": 5000})
-        _wait_for(lambda: jobs.refresh(job.job_id).status == "running")
-        jobs.cancel(job.job_id)
-        job = jobs.watch(job.job_id, interval=0.5)
-        assert job.status == "cancelled"
-        assert job.details["step"] < 5000
-        assert not Path(job.workdir or "", "model").exists()
-        from agenthone import _mlflow
-
-        assert _mlflow.client(wb.settings).get_run(job.mlflow_run_id).info.status == "KILLED"
