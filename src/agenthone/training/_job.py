@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from agenthone.config import Settings
@@ -19,6 +22,9 @@ __all__ = ["FAILED_GATE", "FINAL_STATUSES", "Job", "JobNotFoundError"]
 FAILED_GATE = "failed_gate"
 FINAL_STATUSES: frozenset[str] = TERMINAL_STATUSES | {FAILED_GATE}
 """Statuses after which a job changes no more (``failed_gate``: succeeded but missed the quality gate)."""
+
+SUBMISSION_TIMEOUT_S = 6 * 3600.0
+"""After this long without a provider job, a job's submission is taken as dead whatever became of its process."""
 
 
 class JobNotFoundError(HoneError):
@@ -136,3 +142,36 @@ def now() -> datetime:
 
 def new_job_id() -> str:
     return f"ftjob-{now().strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def submitter() -> dict[str, Any]:
+    """This process, as recorded on the jobs it submits (so that a watcher can tell a submission that died)."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def interrupted_submission(job: Job, *, timeout_s: float = SUBMISSION_TIMEOUT_S) -> str | None:
+    """Why ``job`` will never reach its provider (its submission died on the way), or None while it still may."""
+    if job.provider_job_id is not None or job.status not in ("validating_files", "queued"):
+        return None
+    recorded = job.details.get("submitter") or {}
+    pid, host = recorded.get("pid"), recorded.get("host")
+    if isinstance(pid, int) and host == socket.gethostname() and not _process_alive(pid):
+        return f"submission was interrupted: its process {pid} on {host} is gone"
+    if job.created_at is not None and (now() - job.created_at).total_seconds() > timeout_s:
+        return f"submission was interrupted: no provider job after {timeout_s / 3600:g} h"
+    return None
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill would end the process there; rely on the timeout instead
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (dead, not yet reaped by its parent) still answers signal 0
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

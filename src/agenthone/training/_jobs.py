@@ -36,8 +36,10 @@ from agenthone.training._job import (
     FAILED_GATE,
     FINAL_STATUSES,
     Job,
+    interrupted_submission,
     new_job_id,
     now,
+    submitter,
     training_section,
 )
 from agenthone.training._records import JobRecords
@@ -211,7 +213,7 @@ class JobManager:
         workdir.mkdir(parents=True, exist_ok=True)
         agent, category = _dataset_scope(ds)
         created = now()
-        details: dict[str, Any] = {"gate": asdict(gate)}
+        details: dict[str, Any] = {"gate": asdict(gate), "submitter": submitter()}
         if provider_options:
             details["provider_options"] = {k: v for k, v in provider_options.items() if "key" not in k.lower()}
         self.records.insert(
@@ -235,22 +237,22 @@ class JobManager:
                 "updated_at": created,
             }
         )
-        self.records.add_event(job_id, f"estimated cost ${estimate.usd:.2f} ({estimate.basis}); limit ${limit:.2f}")
-        run_id = start_run(
-            self.settings,
-            job_id,
-            ds,
-            provider=provider,
-            method=method,
-            base=str(base),
-            hp=hp,
-            estimate=estimate,
-            agent=agent,
-            category=category,
-            gate=gate,
-        )
-        self.records.update(job_id, mlflow_run_id=run_id)
         try:
+            self.records.add_event(job_id, f"estimated cost ${estimate.usd:.2f} ({estimate.basis}); limit ${limit:.2f}")
+            run_id = start_run(
+                self.settings,
+                job_id,
+                ds,
+                provider=provider,
+                method=method,
+                base=str(base),
+                hp=hp,
+                estimate=estimate,
+                agent=agent,
+                category=category,
+                gate=gate,
+            )
+            self.records.update(job_id, mlflow_run_id=run_id)
             files = prov.prepare_files(ds, method=method, workdir=workdir)  # type: ignore[arg-type]
             self.records.update(job_id, files=asdict(files))
             self.records.add_event(
@@ -268,27 +270,52 @@ class JobManager:
                 job_id=job_id,
             )
             remote = prov.create_job(request)
-        except HoneError as exc:
-            message = redact(str(exc))
-            self.records.update(job_id, status="failed", error=message, finished_at=now())
-            self.records.add_event(job_id, f"job could not be created: {message}", level="error")
-            self._finalize(self.get(job_id))
-            raise ProviderError(f"job {job_id}: {message}") from None
+        except BaseException as exc:
+            # whatever stopped it (a provider's refusal, a full disk, Ctrl-C), the job must not stay pending
+            message = self._fail_submission(job_id, exc)
+            if isinstance(exc, HoneError):
+                raise ProviderError(f"job {job_id}: {message}") from None
+            raise
         self.records.update(job_id, provider_job_id=remote.id)
         self.records.add_event(job_id, f"{provider} job {remote.id} created")
         self._apply(self.get(job_id), remote)
         return self.get(job_id)
 
+    def _fail_submission(self, job_id: str, exc: BaseException) -> str:
+        """End the job ``failed`` with why its submission stopped (error, event, MLflow run); returns the why."""
+        if isinstance(exc, HoneError):
+            message = redact(str(exc))
+        elif not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
+            message = f"submission was interrupted: {type(exc).__name__}"
+        else:
+            message = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        try:
+            self.records.update(job_id, status="failed", error=message, finished_at=now())
+            self.records.add_event(job_id, f"job could not be created: {message}", level="error")
+            self._finalize(self.get(job_id))
+        except Exception as inner:  # the original error matters more; a later refresh ends the job
+            exc.add_note(f"job {job_id} could not be marked failed: {inner!r}")
+        return message
+
     # -- polling -----------------------------------------------------------------------------------
 
     def refresh(self, job_id: str | None = None) -> Job:
-        """Sync the job's status, events and step metrics from its provider; finalise it when done."""
+        """Sync the job's status, events and step metrics from its provider; finalise it when done.
+
+        A job whose submission died before it reached the provider (its process gone, or no provider job
+        after six hours) is ended ``failed`` here, so that watching it returns.
+        """
         self._writable()
         job = self.get(job_id)
         if job.done:
             return job
         if job.provider_job_id is None:
-            # never reached the provider (creation failed): nothing more will happen
+            # never reached the provider (creation failed, or its submission died): nothing more will happen
+            reason = interrupted_submission(job)
+            if reason is not None:
+                self.records.update(job.job_id, status="failed", error=reason, finished_at=now())
+                self.records.add_event(job.job_id, reason, level="error")
+                job = self.get(job.job_id)
             if job.status in FINAL_STATUSES and job.finalized_at is None:
                 self._finalize(job)
             return self.get(job.job_id)
