@@ -1,4 +1,4 @@
-"""Small built datasets for the training, evaluation and registry tests.
+"""Small built datasets (and local-provider settings) for the training, evaluation and registry tests.
 
 The task is learnable in seconds by a tiny model (product copy from a structured request), so a real
 training run shows falling validation loss and generations that move towards the references.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +103,18 @@ TINY_MODEL = {
 
 LOCAL_OPTIONS = {"scratch": TINY_MODEL, "device": "cpu"}
 """provider_options for local jobs in tests."""
+
+LOCAL_TOML = """
+[providers.local]
+device = "cpu"
+scratch = {vocab_size = 400, hidden_size = 64, num_hidden_layers = 2, num_attention_heads = 4, intermediate_size = 128}
+"""
+"""hone.toml for workspaces whose local jobs train the tiny model."""
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 90.0) -> None:
+    """Poll ``predicate`` every half second until it is true; fail the test after ``timeout`` seconds."""
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, "timed out"
+        time.sleep(0.5)

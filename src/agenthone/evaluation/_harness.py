@@ -124,9 +124,9 @@ def evaluate(
     """
     import pandas as pd
 
-    from agenthone.training import load_dataset
+    from agenthone.datasets import load
 
-    ds = load_dataset(dataset, settings=settings) if isinstance(dataset, str) else dataset
+    ds = load(dataset, settings=settings) if isinstance(dataset, str) else dataset
     resolved: ResolvedModel = resolve_model(model, settings=settings, store=store)
     examples = list(ds.examples(split))
     if limit is not None:

@@ -14,27 +14,18 @@ Job statuses: ``validating_files``, ``queued``, ``running``, ``succeeded``, ``fa
 ``failed_gate`` (succeeded, but the validation metrics missed the quality gate).
 """
 
-from agenthone.training._data import DatasetNotFoundError, load_dataset
 from agenthone.training._efficiency import EfficiencyReport, analyze_curves, plot_curves
-from agenthone.training._jobs import (
-    DEFAULT_BASE_MODELS,
-    FINAL_STATUSES,
-    CostLimitError,
-    GateResult,
-    Job,
-    JobManager,
-    JobNotFoundError,
-    QualityGate,
-    watch_job,
-)
+from agenthone.training._gate import GateResult, QualityGate
+from agenthone.training._job import FINAL_STATUSES, Job, JobNotFoundError
+from agenthone.training._jobs import DEFAULT_BASE_MODELS, CostLimitError, JobManager
 from agenthone.training._tables import JOB_TABLES, ensure_job_tables
+from agenthone.training._watch import watch_job
 
 __all__ = [
     "DEFAULT_BASE_MODELS",
     "FINAL_STATUSES",
     "JOB_TABLES",
     "CostLimitError",
-    "DatasetNotFoundError",
     "EfficiencyReport",
     "GateResult",
     "Job",
@@ -43,7 +34,6 @@ __all__ = [
     "QualityGate",
     "analyze_curves",
     "ensure_job_tables",
-    "load_dataset",
     "plot_curves",
     "watch_job",
 ]

@@ -1,11 +1,14 @@
-"""A local job started by a command that exits, monitored by a process that restarts, and cancelled."""
+"""Watching jobs: a local job started by a command that exits, monitored by a process that restarts; a job
+whose submitting process died ends ``failed`` instead of being watched forever."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -15,13 +18,7 @@ from agenthone import Workbench
 from agenthone.config import Settings
 from agenthone.providers import _local
 from agenthone.training import JobManager, watch_job
-from tests.training.copy_task import write_dataset
-
-TOML = """
-[providers.local]
-device = "cpu"
-scratch = {vocab_size = 400, hidden_size = 64, num_hidden_layers = 2, num_attention_heads = 4, intermediate_size = 128}
-"""
+from tests.training.copy_task import LOCAL_TOML, wait_for, write_dataset
 
 
 def _hone(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -36,15 +33,8 @@ def _hone(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _wait_for(predicate, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, "timed out"
-        time.sleep(0.5)
-
-
 def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> None:
-    (workspace / "hone.toml").write_text(TOML)
+    (workspace / "hone.toml").write_text(LOCAL_TOML)
     with Workbench.open(workspace) as wb:
         write_dataset(wb.settings.data_dir, "copy", n=120)
     done = _hone(workspace, "train", "--dataset", "copy", "--epochs", "4", "--no-wait", "--json")
@@ -54,7 +44,7 @@ def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> Non
     # a first watcher syncs part of the run, then goes away mid-training
     with Workbench.open(workspace) as wb:
         jobs = JobManager.open(wb)
-        _wait_for(lambda: len(jobs.refresh(job_id).details) and len(jobs.metrics(job_id)) >= 2)
+        wait_for(lambda: len(jobs.refresh(job_id).details) and len(jobs.metrics(job_id)) >= 2)
         partial = len(jobs.metrics(job_id))
         assert jobs.get(job_id).status == "running"
 
@@ -79,18 +69,45 @@ def test_job_outlives_its_command_and_monitoring_resumes(workspace: Path) -> Non
         assert jobs.events(job_id)["message"].str.contains("job finished: succeeded").sum() == 1
 
 
-def test_cancel_a_running_local_job(workspace: Path) -> None:
-    (workspace / "hone.toml").write_text(TOML)
+SUBMIT_AND_HANG = textwrap.dedent(
+    """
+    import time
+    from agenthone import Workbench
+    from agenthone.providers._local import LocalProvider
+    from agenthone.training import JobManager
+
+    def prepare_files(self, dataset, *, method, workdir):
+        print("preparing", flush=True)
+        time.sleep(600)
+
+    LocalProvider.prepare_files = prepare_files
+    with Workbench.open() as wb:
+        JobManager.open(wb).submit("copy", provider="local")
+    """
+)
+
+
+def test_watching_a_job_whose_submitting_process_died(workspace: Path) -> None:
+    (workspace / "hone.toml").write_text(LOCAL_TOML)
     with Workbench.open(workspace) as wb:
-        write_dataset(wb.settings.data_dir, "copy", n=60)
+        write_dataset(wb.settings.data_dir, "copy", n=20)
+    env = {**os.environ, "HONE_HOME": str(workspace)}
+    with subprocess.Popen([sys.executable, "-c", SUBMIT_AND_HANG], env=env, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "preparing\n"
+        proc.kill()  # as a power cut or `kill -9` would: no handler runs
+    with Workbench.open(workspace, read_only=True) as wb:
+        assert JobManager.open(wb).get().status == "validating_files"
+
+    started = time.monotonic()
+    job = watch_job(None, settings=Settings.load(workspace), interval=0.1, timeout=60)
+    assert time.monotonic() - started < 30
+    assert job.status == "failed" and job.done
+    assert job.error == f"submission was interrupted: its process {proc.pid} on {socket.gethostname()} is gone"
+    with Workbench.open(workspace) as wb:
         jobs = JobManager.open(wb)
-        job = jobs.submit("copy", provider="local", hyperparameters={"max_steps": 5000})
-        _wait_for(lambda: jobs.refresh(job.job_id).status == "running")
-        jobs.cancel(job.job_id)
-        job = jobs.watch(job.job_id, interval=0.5)
-        assert job.status == "cancelled"
-        assert job.details["step"] < 5000
-        assert not Path(job.workdir or "", "model").exists()
+        assert job.error in jobs.events(job.job_id)["message"].tolist()
         from agenthone import _mlflow
 
-        assert _mlflow.client(wb.settings).get_run(job.mlflow_run_id).info.status == "KILLED"
+        assert _mlflow.client(wb.settings).get_run(job.mlflow_run_id).info.status == "FAILED"
+        assert jobs.watch(job.job_id).status == "failed"  # and returns at once from then on
