@@ -20,14 +20,14 @@ from agenthone.config import Settings
 from agenthone.datasets import load
 from agenthone.errors import ConfigError, HoneError, StoreError
 from agenthone.providers import (
-    SCRATCH,
     TERMINAL_STATUSES,
     CostEstimate,
+    FineTuner,
     JobRequest,
-    Provider,
+    Method,
     ProviderError,
     ProviderJob,
-    get_provider,
+    get_fine_tuner,
     redact,
 )
 from agenthone.training._efficiency import EfficiencyReport, analyze_curves, plot_curves
@@ -50,11 +50,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from agenthone.datasets import Dataset
     from agenthone.store import Store
 
-__all__ = ["DEFAULT_BASE_MODELS", "CostLimitError", "JobManager"]
-
-DEFAULT_BASE_MODELS: dict[str, str] = {"local": SCRATCH, "openai": "gpt-4o-mini-2024-07-18"}
+__all__ = ["CostLimitError", "JobManager"]
 
 _HYPERPARAMETER_KEYS = (
     "epochs", "learning_rate", "learning_rate_multiplier", "batch_size", "beta", "max_length", "peft",
@@ -89,7 +88,7 @@ class JobManager:
         self.store = store
         self.settings = settings
         self.records = JobRecords(store)
-        self._providers: dict[str, Provider] = {}
+        self._providers: dict[str, FineTuner] = {}
 
     @classmethod
     def open(cls, wb: Any) -> JobManager:
@@ -98,14 +97,15 @@ class JobManager:
 
     # -- providers ---------------------------------------------------------------------------------
 
-    def provider(self, name: str, **options: Any) -> Provider:
+    def provider(self, name: str, **options: Any) -> FineTuner:
+        """The provider ``name`` in its fine-tuning role (configured from hone.toml and ``options``)."""
         if options:
-            return get_provider(name, settings=self.settings, **options)
+            return get_fine_tuner(name, settings=self.settings, **options)
         if name not in self._providers:
-            self._providers[name] = get_provider(name, settings=self.settings)
+            self._providers[name] = get_fine_tuner(name, settings=self.settings)
         return self._providers[name]
 
-    def _provider_for(self, job: Job) -> Provider:
+    def _provider_for(self, job: Job) -> FineTuner:
         options = job.details.get("provider_options") or {}
         return self.provider(job.provider, **options) if options else self.provider(job.provider)
 
@@ -144,20 +144,28 @@ class JobManager:
 
     # -- submitting --------------------------------------------------------------------------------
 
+    def _base_model(self, prov: FineTuner, base_model: str | None) -> str:
+        """The named base model, else ``[training] base_model``, else the provider's default."""
+        return str(
+            base_model or training_section(self.settings).get("base_model") or prov.default_base_model(self.settings)
+        )
+
     def estimate(
         self,
-        dataset: str | Any,
+        dataset: str | Dataset,
         *,
         provider: str = "local",
         base_model: str | None = None,
         method: str = "sft",
         epochs: int | None = None,
+        provider_options: Mapping[str, Any] | None = None,
     ) -> CostEstimate:
         """What the job would cost, without creating anything."""
         ds = load(dataset, settings=self.settings) if isinstance(dataset, str) else dataset
-        prov = self.provider(provider)
-        base = base_model or training_section(self.settings).get("base_model") or DEFAULT_BASE_MODELS.get(provider, "")
-        return prov.estimate_cost(ds, method=method, base_model=str(base), epochs=epochs)  # type: ignore[arg-type]
+        prov = self.provider(provider, **dict(provider_options or {}))
+        return prov.estimate_cost(
+            ds, method=_method(method), base_model=self._base_model(prov, base_model), epochs=epochs
+        )
 
     def submit(
         self,
@@ -184,14 +192,11 @@ class JobManager:
         for OpenAI. Unset options fall back to ``[training]`` in hone.toml, then the provider's defaults.
         """
         self._writable()
-        if method not in ("sft", "dpo"):
-            raise ConfigError(f"method must be 'sft' or 'dpo', got {method!r}")
+        _method(method)
         section = training_section(self.settings)
         ds = load(dataset, settings=self.settings) if isinstance(dataset, str) else dataset
         prov = self.provider(provider, **dict(provider_options or {}))
-        base = base_model or section.get("base_model") or DEFAULT_BASE_MODELS.get(provider)
-        if not base:
-            raise ConfigError(f"name a base model for the {provider} provider (--base-model)")
+        base = self._base_model(prov, base_model)
         hp: dict[str, Any] = {k: section[k] for k in _HYPERPARAMETER_KEYS if section.get(k) is not None}
         hp.update({k: v for k, v in (hyperparameters or {}).items() if v is not None})
         explicit = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "beta": beta}
@@ -367,13 +372,13 @@ class JobManager:
             job = self.get(job.job_id)
         return job
 
-    def _sync_events(self, job: Job, prov: Provider) -> int:
+    def _sync_events(self, job: Job, prov: FineTuner) -> int:
         events = prov.list_events(job.provider_job_id or job.job_id)
         if not events:
             return 0
         return self.records.add_provider_events(job.job_id, events)
 
-    def _sync_metrics(self, job: Job, prov: Provider) -> int:
+    def _sync_metrics(self, job: Job, prov: FineTuner) -> int:
         rows = prov.list_metrics(job.provider_job_id or job.job_id)
         if not rows:
             return 0
@@ -421,10 +426,9 @@ class JobManager:
                 self.records.add_event(job.job_id, "quality gate failed: " + "; ".join(result.reasons), level="warn")
             else:
                 self.records.add_event(job.job_id, "quality gate passed")
-        if job.provider == "local":
-            updates["cost_usd"] = 0.0
-        elif job.trained_tokens and job.cost_estimate.get("usd_per_million_tokens"):
-            updates["cost_usd"] = job.trained_tokens * float(job.cost_estimate["usd_per_million_tokens"]) / 1e6
+        cost = self._provider_for(job).job_cost(trained_tokens=job.trained_tokens, estimate=job.cost_estimate)
+        if cost is not None:
+            updates["cost_usd"] = cost
         if not job.finished_at:
             updates["finished_at"] = now()
         self.records.update(job.job_id, **updates)
@@ -454,6 +458,7 @@ class JobManager:
         return watch_loop(
             job,
             settings=self.settings,
+            intervals=self._provider_for(job).watch_intervals,
             sync=lambda: self.refresh(job.job_id),
             peek=lambda current: peek_job(self._provider_for(current), current),
             interval=interval,
@@ -483,20 +488,15 @@ class JobManager:
         if not job.fine_tuned_model:
             raise HoneError(f"job {job.job_id} has no fine-tuned model (status {job.status})")
         out: dict[str, Any] = {"provider": job.provider, "model": job.fine_tuned_model, "job_id": job.job_id}
-        if job.provider == "local":
-            path = Path(job.fine_tuned_model)
-            out["path"] = str(path)
-            out["peft"] = job.details.get("peft")
-            out["base_model_dir"] = job.details.get("base_model_dir")
+        out.update(self._provider_for(job).model_location(job.fine_tuned_model, details=job.details))
         return out
 
     def baseline_model(self, job_id: str | None = None) -> dict[str, Any]:
         """The model a job started from (for a scratch job: the untrained model built for it)."""
         job = self.get(job_id)
-        if job.provider == "local":
-            base = job.details.get("base_model_dir") or str(Path(job.workdir or "") / "base")
-            return {"provider": "local", "model": str(base), "job_id": job.job_id}
-        return {"provider": job.provider, "model": job.base_model, "job_id": job.job_id}
+        workdir = Path(job.workdir) if job.workdir else None
+        base = self._provider_for(job).baseline_model(str(job.base_model or ""), details=job.details, workdir=workdir)
+        return {"provider": job.provider, "model": base, "job_id": job.job_id}
 
 
 def _dataset_scope(ds: Any) -> tuple[str | None, str | None]:
@@ -535,3 +535,9 @@ def _dataset_scope(ds: Any) -> tuple[str | None, str | None]:
         return values[0] if len(values) == 1 else ",".join(sorted(values)[:3]) + (",..." if len(values) > 3 else "")
 
     return name(agents), name(categories)
+
+
+def _method(method: str) -> Method:
+    if method not in ("sft", "dpo"):
+        raise ConfigError(f"method must be 'sft' or 'dpo', got {method!r}")
+    return method  # type: ignore[return-value]

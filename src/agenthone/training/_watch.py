@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agenthone.config import Settings
-from agenthone.providers import TERMINAL_STATUSES, Provider, get_provider
+from agenthone.providers import TERMINAL_STATUSES, FineTuner, get_fine_tuner
 from agenthone.training._job import Job, training_section
 
 __all__ = ["peek_job", "watch_job", "watch_loop"]
@@ -48,10 +48,11 @@ def watch_job(
     first = job
     job_id = first.job_id  # a prefix or None resolved once
     options = dict(first.details.get("provider_options") or {})
-    provider = get_provider(first.provider, settings=settings, **options)
+    provider = get_fine_tuner(first.provider, settings=settings, **options)
     return watch_loop(
         first,
         settings=settings,
+        intervals=provider.watch_intervals,
         sync=poll,
         peek=lambda current: peek_job(provider, current),
         interval=interval,
@@ -61,7 +62,7 @@ def watch_job(
     )
 
 
-def peek_job(provider: Provider, job: Job) -> Job:
+def peek_job(provider: FineTuner, job: Job) -> Job:
     """The job with its provider's current status and progress, without touching the store."""
     if job.provider_job_id is None:
         return job
@@ -73,6 +74,7 @@ def watch_loop(
     job: Job,
     *,
     settings: Settings,
+    intervals: tuple[float, float, float],
     sync: Callable[[], Job | None],
     peek: Callable[[Job], Job],
     interval: float | None,
@@ -80,12 +82,16 @@ def watch_loop(
     timeout: float | None,
     on_update: Callable[[Job], None] | None,
 ) -> Job:
-    """Sync (or peek at) the job until it is done or ``timeout`` passes, backing off while nothing changes."""
+    """Sync (or peek at) the job until it is done or ``timeout`` passes, backing off while nothing changes.
+
+    ``intervals`` are the provider's defaults (:attr:`FineTuner.watch_intervals`): seconds between polls,
+    between full syncs while peeking (0: every poll syncs) and the back-off ceiling.
+    """
     section = training_section(settings)
-    local = job.provider == "local"
-    poll_every = float(interval or section.get("poll_interval_s") or (1.0 if local else 5.0))
-    sync_every = float(section.get("sync_interval_s") or (10.0 if local else 0.0))
-    ceiling = float(max_interval or (10.0 if local else 60.0))
+    default_poll, default_sync, default_ceiling = intervals
+    poll_every = float(interval or section.get("poll_interval_s") or default_poll)
+    sync_every = float(section.get("sync_interval_s") or default_sync)
+    ceiling = float(max_interval or default_ceiling)
     delay = poll_every
     started = last_sync = time.monotonic()
     last_seen: tuple[Any, ...] = ()
