@@ -130,3 +130,12 @@ def test_sample_writes_files_and_can_ingest(workspace: Path) -> None:
     assert result["ingested"]["run"] == {"accepted": result["counts"]["runs"], "duplicate": 0, "rejected": 0}
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     assert truth["seed"] == 3
+
+
+def test_mlflow_setup_logs_stay_off_the_console(workspace: Path) -> None:
+    out = hone("models", "list")  # the first MLflow call of a workspace creates its tracking database
+    assert out.returncode == 0, out.stderr
+    assert (workspace / "mlruns" / "mlflow.db").exists()
+    for line in ("Creating initial MLflow database tables", "Updating database tables", "Context impl", "Will assume"):
+        assert line not in out.stdout + out.stderr
+    assert "no registered models yet" in out.stdout

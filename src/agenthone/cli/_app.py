@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -77,8 +78,29 @@ def _root(
         show_default=False,
     ),
 ) -> None:
+    quiet_library_logs()
     if workspace is not None:
         os.environ["HONE_HOME"] = str(workspace.expanduser().resolve())
+
+
+def quiet_library_logs() -> None:
+    """Keep MLflow's and Alembic's INFO lines (database creation, migrations) off a command's console.
+
+    MLflow sets up its own handler when imported, at the level of ``MLFLOW_LOGGING_LEVEL`` (an explicit
+    value wins). A handler on the root logger, showing warnings as Python does by default, keeps migration
+    scripts (Optuna's) from installing their own INFO logging setup.
+    """
+    if "MLFLOW_LOGGING_LEVEL" not in os.environ:
+        os.environ["MLFLOW_LOGGING_LEVEL"] = "WARNING"
+        logging.getLogger("mlflow").setLevel(logging.WARNING)  # in case MLflow is imported already
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        root.addHandler(handler)
+    alembic = logging.getLogger("alembic")
+    if alembic.level < logging.WARNING:
+        alembic.setLevel(logging.WARNING)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
