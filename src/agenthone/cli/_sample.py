@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from agenthone.cli._app import app, console, err, handles_errors, print_json
+from agenthone.cli._app import app, err, handles_errors, markup, render
 
 
 class Scale(StrEnum):
@@ -70,13 +70,14 @@ def sample(
             }
         ingested = {k: {n: v[n] for n in ("accepted", "duplicate", "rejected")} for k, v in reports.items()}
         result["ingested"] = ingested
-    if as_json:
-        print_json(result)
-        return
-    console.print(f"[green]sample written to[/] {manifest.out_dir}")
-    for name, n in manifest.counts.items():
-        console.print(f"  {name:<14} {n:>10,}")
-    console.print(f"  ground truth   {manifest.ground_truth}")
-    console.print(f"  malformed      {manifest.malformed}  (for ingestion tests)")
-    for kind, counts in ingested.items():
-        console.print(f"  ingested {kind}: {counts}")
+    render(
+        result,
+        as_json=as_json,
+        view=lambda: [
+            markup("[green]sample written to[/] {}", manifest.out_dir),
+            *(f"  {name:<14} {n:>10,}" for name, n in manifest.counts.items()),
+            f"  ground truth   {manifest.ground_truth}",
+            f"  malformed      {manifest.malformed}  (for ingestion tests)",
+            *(f"  ingested {kind}: {counts}" for kind, counts in ingested.items()),
+        ],
+    )
