@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import RenderableType
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from agenthone.workbench import Workbench
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 agents_app = sub_app("agents", "Agent performance: summary per agent (or category, model, ...), trends, comparisons.")
 edits_app = sub_app("edits", "Learning from human edits: what people delete, add and change in tone; one edit's diff.")
@@ -67,20 +63,6 @@ class SortKey(StrEnum):
 
 RANGE_HELP = "Window: 7d, 30d, 90d, all, or FIRST..LAST dates (days included, UTC)."
 AS_OF_HELP = "Day (or timestamp) the window ends on. Default: the latest timestamp in the data."
-
-
-def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Bad names, ranges and dates become a one-line error with exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except (ValueError, KeyError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise fail(str(message)) from None
-
-    return wrapper
 
 
 @contextmanager
@@ -132,7 +114,6 @@ def frame_document(df: pd.DataFrame, **extra: Any) -> dict[str, Any]:
 
 @agents_app.command("summary")
 @handles_errors
-@user_errors
 def summary(
     *,
     range_: str = typer.Option("30d", "--range", "-r", help=RANGE_HELP),
@@ -176,7 +157,6 @@ def _sorted(df: pd.DataFrame, key: str, by: str) -> pd.DataFrame:
 
 @agents_app.command("trend")
 @handles_errors
-@user_errors
 def trend(
     name: str = typer.Argument(..., help="The agent (or group, with --by) to follow.", show_default=False),
     *,
@@ -262,7 +242,6 @@ def trend(
 
 @agents_app.command("compare")
 @handles_errors
-@user_errors
 def compare_cmd(
     a: str = typer.Argument(..., help="Baseline group.", show_default=False),
     b: str = typer.Argument(..., help="Group compared with it.", show_default=False),
@@ -325,7 +304,6 @@ class AlertMetric(StrEnum):
 
 @app.command("alerts")
 @handles_errors
-@user_errors
 def alerts_cmd(
     *,
     drop: float = typer.Option(
@@ -413,7 +391,6 @@ def alerts_cmd(
 
 @edits_app.command("patterns")
 @handles_errors
-@user_errors
 def patterns_cmd(
     *,
     agent: str = typer.Option(..., "--agent", "-a", help="The agent whose edits to mine.", show_default=False),
@@ -462,7 +439,6 @@ def patterns_cmd(
 
 @edits_app.command("tone")
 @handles_errors
-@user_errors
 def tone_cmd(
     *,
     agent: str | None = typer.Option(
@@ -517,7 +493,6 @@ def tone_cmd(
 
 @edits_app.command("show")
 @handles_errors
-@user_errors
 def show_cmd(
     edit_id: str = typer.Argument(..., metavar="ID", help="The edit's id.", show_default=False),
     by_sentence: bool = typer.Option(False, "--sentences", help="Also list the changes sentence by sentence."),
@@ -571,7 +546,6 @@ def show_cmd(
 
 @edits_app.command("opportunities")
 @handles_errors
-@user_errors
 def opportunities_cmd(
     *,
     agent: list[str] | None = typer.Option(
