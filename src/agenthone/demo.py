@@ -31,6 +31,7 @@ from agenthone._views import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from agenthone.store import Store
     from agenthone.workbench import Workbench
 
 __all__ = [
@@ -39,11 +40,13 @@ __all__ = [
     "DEMO_MAX_NEW_TOKENS",
     "DEMO_MODEL_NAME",
     "DEMO_TRAINING",
+    "MAX_INSIGHT_AGENTS",
     "STEPS",
     "DemoOutput",
     "DemoState",
     "DemoStep",
     "get_step",
+    "insight_agents",
     "run_report_step",
 ]
 
@@ -144,12 +147,38 @@ def _overview_report(state: DemoState, ui: DemoOutput) -> None:
 
 # -- analytics -------------------------------------------------------------------------------------
 
+MAX_INSIGHT_AGENTS = 5
+"""At most this many agents get their edits mined in the demo."""
+
 
 def _lowest_acceptance_first(df: pd.DataFrame) -> pd.DataFrame:
     """Agents with edits, worst acceptance first."""
     out = df[df["edits"] > 0].sort_values("acceptance_rate", ascending=True, na_position="last", ignore_index=True)
     out.attrs = dict(df.attrs)
     return out
+
+
+def _alerted(store: Store) -> list[str]:
+    from agenthone.analytics import alerts
+
+    return list(dict.fromkeys(alerts(store)["agent"]))
+
+
+def insight_agents(state: DemoState) -> list[str]:
+    """The agents to learn from first, found by analytics (a user's logs have no answer key).
+
+    Those with an active alert (a regression, or a rate under the floor), then those whose suggestions
+    people accept least; earlier steps' findings are reused when they ran.
+    """
+    from agenthone.analytics import performance
+
+    alerted: list[str] | None = state.extras.get("alerted_agents")
+    if alerted is None:
+        alerted = _alerted(state.wb.store)
+    worst: list[str] | None = state.extras.get("worst_agents")
+    if worst is None:
+        worst = _lowest_acceptance_first(performance(state.wb.store, range="30d"))["agent"].head(3).tolist()
+    return list(dict.fromkeys([*alerted, *worst]))[:MAX_INSIGHT_AGENTS]
 
 
 def _summary(state: DemoState, ui: DemoOutput) -> None:
@@ -168,6 +197,7 @@ def _alerts(state: DemoState, ui: DemoOutput) -> None:
     from agenthone.analytics import alerts
 
     df = alerts(state.wb.store)
+    state.extras["alerted_agents"] = list(dict.fromkeys(df["agent"]))
     if df.empty:
         ui.say("no alerts")
         return
@@ -176,18 +206,10 @@ def _alerts(state: DemoState, ui: DemoOutput) -> None:
 
 
 def _insights(state: DemoState, ui: DemoOutput) -> None:
-    import json
-
     from agenthone.analytics.edits import improvement_opportunities
 
-    agents: list[str] = list(state.extras.get("worst_agents", []))
-    truth = state.sample_dir / "ground_truth.json"
-    if truth.exists():
-        effects = json.loads(truth.read_text(encoding="utf-8")).get("effects", {})
-        for key in ("filler_phrase", "omission", "tone_shift"):
-            name = effects.get(key, {}).get("agent")
-            if name and name not in agents:
-                agents.append(name)
+    agents = insight_agents(state)
+    state.extras["insight_agents"] = agents
     if not agents:
         ui.say("no edits to learn from")
         return
