@@ -6,6 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from agenthone.cli._app import app, err, handles_errors, markup, render
@@ -45,7 +46,7 @@ def sample(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(escape(stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         manifest = generate_sample(target, seed=seed, scale=scale.value, progress=progress)
