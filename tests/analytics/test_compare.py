@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from agenthone.analytics import alerts, compare
+from agenthone.analytics import AnalyticsError, alerts, compare
+from agenthone.errors import HoneError
 from agenthone.store import Store
 
 
@@ -59,5 +60,6 @@ def test_compare_two_healthy_agents_and_unknown_names(sample_store: Store, groun
     df = compare(sample_store, healthy[0], healthy[1], metrics=["success_rate", "latency_ms"])
     assert list(df["metric"]) == ["success_rate", "latency_ms"]
     assert (df["n_a"] > 0).all() and (df["n_b"] > 0).all()
-    with pytest.raises(ValueError, match="no agent named 'nobody'"):
+    with pytest.raises(AnalyticsError, match="no agent named 'nobody'") as raised:
         compare(sample_store, healthy[0], "nobody")
+    assert isinstance(raised.value, HoneError) and isinstance(raised.value, ValueError)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from agenthone.analytics import UnknownEditError
 from agenthone.analytics.edits import diff, load_edit, sentences, show_edit
 from agenthone.text import normalized_edit_distance
 from tests.analytics.conftest import make_store
@@ -58,8 +59,9 @@ def test_stored_edit_and_missing_id(tmp_path: Path) -> None:
     try:
         assert load_edit(store, "e1")["agent_name"] == "a"
         assert show_edit(store, "e1").deleted == [["b"]]
-        with pytest.raises(KeyError, match="no edit with id 'nope'"):
+        with pytest.raises(UnknownEditError, match="no edit with id 'nope'") as raised:
             show_edit(store, "nope")
+        assert str(raised.value) == "no edit with id 'nope' in the store" and isinstance(raised.value, KeyError)
     finally:
         store.close()
     with pytest.raises(ValueError, match="final text"):

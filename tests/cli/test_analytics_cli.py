@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from agenthone.cli import app
@@ -99,3 +100,20 @@ def test_bad_input_is_one_line_with_exit_2(sample_workspace: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output and "Traceback" not in result.output
+        assert result.output.strip().splitlines() == [result.output.strip()], result.output
+
+
+@pytest.mark.parametrize("error", [ValueError("a bug"), KeyError("a bug")])
+def test_bugs_are_not_passed_off_as_bad_input(
+    sample_workspace: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    # only deliberate errors (HoneError, such as AnalyticsError) become "error: ..." with exit code 2
+    import agenthone.analytics
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    monkeypatch.setattr(agenthone.analytics, "performance", broken)
+    result = runner.invoke(app, ["agents", "summary"])
+    assert result.exit_code != 2 and result.exception is error
+    assert "error: a bug" not in result.output

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_record, write_jsonl
 
 
@@ -130,3 +132,29 @@ def test_sample_writes_files_and_can_ingest(workspace: Path) -> None:
     assert result["ingested"]["run"] == {"accepted": result["counts"]["runs"], "duplicate": 0, "rejected": 0}
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     assert truth["seed"] == 3
+
+
+def test_brackets_in_values_and_messages_are_printed_as_written(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rich reads "[word]" as markup: names, paths and messages must be escaped wherever they are printed
+    monkeypatch.setenv("COLUMNS", "1000")  # table cells on one line
+    runs = write_jsonl(tmp_path / "[prices] runs.jsonl", [run_record(i) for i in range(3)])
+    table = hone("ingest", str(runs), "--kind", "run")
+    assert table.returncode == 0, table.stderr
+    assert "[prices] runs.jsonl" in table.stdout
+    error = hone("agents", "trend", "[prices]")
+    assert error.returncode == 2
+    assert error.stderr.startswith("error: no runs or edits of agent '[prices]' in 90d: ")
+    assert len(error.stderr.strip().splitlines()) == 1
+    missing = hone("edits", "show", "[bold]nope")
+    assert missing.returncode == 2 and "no edit with id '[bold]nope' in the store" in missing.stderr
+
+
+def test_mlflow_setup_logs_stay_off_the_console(workspace: Path) -> None:
+    out = hone("models", "list")  # the first MLflow call of a workspace creates its tracking database
+    assert out.returncode == 0, out.stderr
+    assert (workspace / "mlruns" / "mlflow.db").exists()
+    for line in ("Creating initial MLflow database tables", "Updating database tables", "Context impl", "Will assume"):
+        assert line not in out.stdout + out.stderr
+    assert "no registered models yet" in out.stdout

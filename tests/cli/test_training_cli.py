@@ -100,6 +100,8 @@ def test_estimate_and_eval_against(stub: Stub) -> None:
     code, out, _ = hone("train", "-d", "copy", "-p", "openai", "--estimate", "--epochs", "3", "--json")
     estimate = json.loads(out)
     assert code == 0 and estimate["epochs"] == 3 and estimate["billed_tokens"] == 3 * estimate["dataset_tokens"]
+    code, out, _ = hone("train", "-d", "copy", "-p", "openai", "--estimate")
+    assert code == 0 and "price table (agenthone.datasets, [prices] in hone.toml)" in out  # brackets kept
     assert stub.state.requests == []
 
     code, out, _ = hone("models", "base", "--provider", "openai", "--json")

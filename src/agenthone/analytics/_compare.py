@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._groups import check_by, edit_key, run_key
 from agenthone.analytics._measures import edits_with_measures
 from agenthone.analytics._query import fetch
@@ -64,7 +65,7 @@ def compare(
     chosen = tuple(metrics) if metrics is not None else COMPARE_METRICS
     for m in chosen:
         if m not in COMPARE_METRICS:
-            raise ValueError(f"unknown metric {m!r}; expected one of {', '.join(COMPARE_METRICS)}")
+            raise AnalyticsError(f"unknown metric {m!r}; expected one of {', '.join(COMPARE_METRICS)}")
     window = resolve_window(store, range, as_of=as_of)
     runs = run_key(window.filter(store.table("runs")), by)
     edits = edit_key(edits_with_measures(store, window=window), by, store)
@@ -122,7 +123,7 @@ def _check_known(store: Store, by: str, names: list[str]) -> None:
     seen |= set(edits.filter(edits.key.isin(names)).key.to_pandas().unique())
     for name in names:
         if name not in seen:
-            raise ValueError(f"no {by} named {name!r} in the store")
+            raise AnalyticsError(f"no {by} named {name!r} in the store")
 
 
 def _window_counts(table: ir.Table, flag: str, recent: Window, baseline: Window) -> ir.Table:
@@ -200,9 +201,9 @@ def alerts(
 
     for m in metrics:
         if m not in ALERT_METRICS:
-            raise ValueError(f"unknown alert metric {m!r}; expected acceptance or success")
+            raise AnalyticsError(f"unknown alert metric {m!r}; expected acceptance or success")
     if not 0 < alpha < 1:
-        raise ValueError("alpha must be between 0 and 1")
+        raise AnalyticsError("alpha must be between 0 and 1")
     recent = resolve_window(store, f"{recent_days}d", as_of=as_of)
     baseline = Window(recent.start - pd.Timedelta(days=baseline_days), recent.start, f"previous {baseline_days}d")
     counts = _alert_counts(store, list(metrics), recent, baseline)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from agenthone.analytics._errors import AnalyticsError, UnknownEditError
 from agenthone.text import TOKEN_PATTERN, normalized_edit_distance
 
 if TYPE_CHECKING:
@@ -177,11 +178,11 @@ def diff(edit: Mapping[str, Any] | Any, final_output: str | None = None) -> Edit
     """
     if isinstance(edit, str):
         if final_output is None:
-            raise ValueError("diff(text) needs the final text too: diff(ai_output, final_output)")
+            raise AnalyticsError("diff(text) needs the final text too: diff(ai_output, final_output)")
         return EditDiff(edit, final_output)
     before, after = _field(edit, "ai_output"), _field(edit, "final_output")
     if before is None and after is None:
-        raise ValueError("an edit needs ai_output and final_output")
+        raise AnalyticsError("an edit needs ai_output and final_output")
     edit_id = _field(edit, "id")
     return EditDiff(str(before or ""), str(after or ""), None if edit_id is None else str(edit_id))
 
@@ -191,7 +192,7 @@ def load_edit(store: Store, edit_id: str) -> dict[str, Any]:
     t = store.table("edits")
     df = t.filter(t.id == str(edit_id)).to_pandas()
     if df.empty:
-        raise KeyError(f"no edit with id {edit_id!r} in the store")
+        raise UnknownEditError(f"no edit with id {edit_id!r} in the store")
     row: dict[str, Any] = df.iloc[0].to_dict()
     return row
 

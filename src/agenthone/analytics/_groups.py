@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from agenthone.analytics._errors import AnalyticsError
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
@@ -50,7 +52,7 @@ _EDIT_COLUMN = {
 
 def check_by(by: str) -> str:
     if by not in BY_VALUES:
-        raise ValueError(f"unknown grouping {by!r}; expected one of {', '.join(BY_VALUES)}")
+        raise AnalyticsError(f"unknown grouping {by!r}; expected one of {', '.join(BY_VALUES)}")
     return by
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._patterns import mine_patterns, split_edits
 from agenthone.analytics._stats import holm, two_proportion_test, wilson_interval
 from agenthone.analytics._tone import tone_changes
@@ -71,7 +72,7 @@ def _check_agent(store: Store, agent: str) -> None:
         close = sorted(a for a in known if agent.lower() in a.lower() or a.lower() in agent.lower())
         if close:
             hint = f" (did you mean {', '.join(close[:3])}?)"
-        raise ValueError(f"no edits of an agent named {agent!r} in the store{hint}")
+        raise AnalyticsError(f"no edits of an agent named {agent!r} in the store{hint}")
 
 
 def edits_frame(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from agenthone.analytics._errors import AnalyticsError
 from agenthone.text import word_tokens
 
 if TYPE_CHECKING:
@@ -411,14 +412,14 @@ def mine_patterns(
     import pandas as pd
 
     if not 1 <= max_n <= 12:
-        raise ValueError("max_n must be between 1 and 12")
+        raise AnalyticsError("max_n must be between 1 and 12")
     n_edits = streams.n_edits
     support = max(min_support, math.ceil(min_share * n_edits))
     ids = _ids(streams) if n_edits else {}
     rows: list[dict[str, Any]] = []
     for kind in kinds:
         if kind not in ("deletion", "addition"):
-            raise ValueError(f"unknown pattern kind {kind!r}; expected deletion or addition")
+            raise AnalyticsError(f"unknown pattern kind {kind!r}; expected deletion or addition")
         if not n_edits:
             continue
         cands = _mine_kind(streams, ids, kind, min_support=support, min_z=min_z, prior_scale=prior_scale, max_n=max_n)

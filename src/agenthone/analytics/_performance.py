@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key
 from agenthone.analytics._measures import ensure_measured, measured_edits_table
 from agenthone.analytics._query import MICROS_PER_DAY, fetch, period_index
@@ -197,7 +198,7 @@ def trends(
     import pandas as pd
 
     if freq not in ("D", "W"):
-        raise ValueError(f"freq must be 'D' (daily) or 'W' (weekly), not {freq!r}")
+        raise AnalyticsError(f"freq must be 'D' (daily) or 'W' (weekly), not {freq!r}")
     by = check_by(by)  # type: ignore[assignment]
     window = resolve_window(store, range, as_of=as_of)
     # periods: UTC days from the window's start, or ISO weeks from the Monday on or before it
@@ -380,7 +381,7 @@ def distributions(
     Enough to draw box plots of millions of runs without moving them (see :func:`plot_distribution`).
     """
     if metric not in ("latency_ms", "cost_usd", "tokens_in", "tokens_out", "score"):
-        raise ValueError(f"unknown run measure {metric!r}")
+        raise AnalyticsError(f"unknown run measure {metric!r}")
     window = resolve_window(store, range, as_of=as_of)
     runs = run_key(window.filter(store.table("runs")), check_by(by))
     if groups is not None:

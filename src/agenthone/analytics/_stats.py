@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from agenthone.analytics._errors import AnalyticsError
+
 __all__ = [
     "bootstrap_mean_diff_ci",
     "holm",
@@ -77,7 +79,7 @@ def two_proportion_test(
     elif alternative == "larger":
         p = norm.sf(z)
     else:
-        raise ValueError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
+        raise AnalyticsError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
     return float(z), float(p)
 
 
@@ -97,7 +99,7 @@ def two_proportion_p_values(k1: Any, n1: Any, k2: Any, n2: Any, *, alternative: 
     elif alternative == "larger":
         p = norm.sf(z)
     else:
-        raise ValueError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
+        raise AnalyticsError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
     p = np.where(se == 0, 1.0, p)
     return np.where((m > 0) & (n > 0), p, np.nan).astype(float)
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._query import fetch
 
 if TYPE_CHECKING:
@@ -77,9 +78,9 @@ def _timestamp(value: DateLike) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        raise ValueError(f"not a date: {value!r} (expected YYYY-MM-DD or an ISO timestamp)") from None
+        raise AnalyticsError(f"not a date: {value!r} (expected YYYY-MM-DD or an ISO timestamp)") from None
     if ts is pd.NaT:
-        raise ValueError(f"not a date: {value!r}")
+        raise AnalyticsError(f"not a date: {value!r}")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -134,12 +135,12 @@ def resolve_window(store: Store, range: RangeLike = "30d", *, as_of: DateLike | 
     """
     if isinstance(range, tuple):
         if len(range) != 2:
-            raise ValueError(f"a range tuple needs (first_day, last_day), got {range!r}")
+            raise AnalyticsError(f"a range tuple needs (first_day, last_day), got {range!r}")
         first, last = _timestamp(range[0]), _timestamp(range[1])
         start, end = _midnight(first), _midnight(last) + _DAY
         label = f"{start.date()}..{(end - _DAY).date()}"
     elif not isinstance(range, str):
-        raise ValueError(f"unknown range {range!r}; expected 7d, 30d, 90d, all or FIRST..LAST dates")
+        raise AnalyticsError(f"unknown range {range!r}; expected 7d, 30d, 90d, all or FIRST..LAST dates")
     elif ".." in range:
         a, b = range.split("..", 1)
         return resolve_window(store, (a.strip(), b.strip()), as_of=as_of)
@@ -152,14 +153,14 @@ def resolve_window(store: Store, range: RangeLike = "30d", *, as_of: DateLike | 
     else:
         match = _RELATIVE.match(range)
         if not match:
-            raise ValueError(f"unknown range {range!r}; expected 7d, 30d, 90d, 4w, all or FIRST..LAST dates")
+            raise AnalyticsError(f"unknown range {range!r}; expected 7d, 30d, 90d, 4w, all or FIRST..LAST dates")
         n = int(match.group(1)) * (7 if match.group(2).lower() == "w" else 1)
         if n <= 0:
-            raise ValueError(f"range {range!r} must cover at least one day")
+            raise AnalyticsError(f"range {range!r} must cover at least one day")
         anchor = resolve_as_of(store, as_of)
         end = _midnight(anchor) + _DAY
         start = end - n * _DAY
         label = f"{n}d"
     if end <= start:
-        raise ValueError(f"range {range!r} ends before it starts")
+        raise AnalyticsError(f"range {range!r} ends before it starts")
     return Window(start, end, label)

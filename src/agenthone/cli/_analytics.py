@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
+from rich.table import Column
 
-from agenthone.cli._app import app, console, err, fail, handles_errors, print_json, sub_app
+from agenthone._views import ci, num, opportunities_view, pct, performance_table, signed_points, window_line, working
+from agenthone.cli._app import app, err, fail, handles_errors, markup, render, sub_app, table
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from agenthone.cli._demo import DemoState
     from agenthone.workbench import Workbench
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 agents_app = sub_app("agents", "Agent performance: summary per agent (or category, model, ...), trends, comparisons.")
 edits_app = sub_app("edits", "Learning from human edits: what people delete, add and change in tone; one edit's diff.")
@@ -68,20 +65,6 @@ RANGE_HELP = "Window: 7d, 30d, 90d, all, or FIRST..LAST dates (days included, UT
 AS_OF_HELP = "Day (or timestamp) the window ends on. Default: the latest timestamp in the data."
 
 
-def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Bad names, ranges and dates become a one-line error with exit code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except (ValueError, KeyError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            raise fail(str(message)) from None
-
-    return wrapper
-
-
 @contextmanager
 def _open() -> Iterator[Workbench]:
     from agenthone.workbench import Workbench
@@ -92,10 +75,7 @@ def _open() -> Iterator[Workbench]:
 
 @contextmanager
 def _working(message: str, quiet: bool) -> Iterator[None]:
-    if quiet:
-        yield
-        return
-    with err.status(message, spinner="dots"):
+    with working(err, message, quiet):
         yield
 
 
@@ -129,74 +109,11 @@ def frame_document(df: pd.DataFrame, **extra: Any) -> dict[str, Any]:
     return {**meta, **extra, "rows": frame_records(df)}
 
 
-def _pct(value: Any, digits: int = 1) -> str:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    return "-" if math.isnan(f) else f"{f * 100:.{digits}f}%"
-
-
-def _ci(rate: Any, low: Any, high: Any) -> str:
-    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
-        return "-"
-    return f"{_pct(rate, 0)} [dim]{_pct(low, 0)[:-1]}-{_pct(high, 0)}[/]"
-
-
-def _num(value: Any, fmt: str = "{:,.0f}") -> str:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    return "-" if math.isnan(f) else fmt.format(f)
-
-
-def _window_line(df: pd.DataFrame) -> str:
-    w = df.attrs.get("window")
-    if not w:
-        return ""
-    return f"{w['range']}: {w['first_day']} to {w['last_day']} (UTC, {w['days']} days)"
-
-
-def summary_table(df: pd.DataFrame, *, title: str, wide: bool = False) -> Table:
-    """The performance table (dist: mean normalised edit distance); ``wide`` adds score, p95, tokens, feedback, cost."""
-    by = df.attrs.get("by", df.columns[0])
-    table = Table(title=title, title_justify="left", caption=_window_line(df), caption_justify="left")
-    table.add_column(str(by), no_wrap=True)
-    columns: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-        ("runs", lambda r: _num(r["runs"])),
-        ("success (CI)", lambda r: _ci(r["success_rate"], r["success_low"], r["success_high"])),
-    ]
-    if wide:
-        columns.append(("score", lambda r: _num(r["score_mean"], "{:.2f}")))
-    columns.append(("p50 ms", lambda r: _num(r["latency_p50"])))
-    if wide:
-        columns += [
-            ("p95 ms", lambda r: _num(r["latency_p95"])),
-            ("tok in", lambda r: _num(r["tokens_in_mean"])),
-            ("tok out", lambda r: _num(r["tokens_out_mean"])),
-            ("feedback", lambda r: _num(r["feedback_mean"], "{:.2f}")),
-        ]
-    if wide:
-        columns.append(("cost $", lambda r: _num(r["cost_usd"], "{:,.2f}")))
-    columns += [
-        ("edits", lambda r: _num(r["edits"])),
-        ("accepted (CI)", lambda r: _ci(r["acceptance_rate"], r["acceptance_low"], r["acceptance_high"])),
-        ("dist", lambda r: _num(r["edit_distance_mean"], "{:.3f}")),
-    ]
-    for name, _ in columns:
-        table.add_column(name, justify="right", no_wrap=True)
-    for row in df.to_dict(orient="records"):
-        table.add_row(str(row[by]), *(render(row) for _, render in columns))
-    return table
-
-
 # -- hone agents ----------------------------------------------------------------------------------
 
 
 @agents_app.command("summary")
 @handles_errors
-@user_errors
 def summary(
     *,
     range_: str = typer.Option("30d", "--range", "-r", help=RANGE_HELP),
@@ -217,13 +134,15 @@ def summary(
     with _open() as wb:
         df = performance(wb.store, range=range_, by=by.value, as_of=as_of)
     df = _sorted(df, sort.value, by.value)
-    if as_json:
-        print_json(frame_document(df))
-        return
-    if df.empty:
-        console.print(f"no runs or edits in {_window_line(df)}")
-        return
-    console.print(summary_table(df, title=f"Performance per {by.value}", wide=wide))
+    render(
+        frame_document(df),
+        as_json=as_json,
+        view=lambda: (
+            markup("no runs or edits in {}", window_line(df))
+            if df.empty
+            else performance_table(df, title=f"Performance per {by.value}", wide=wide)
+        ),
+    )
 
 
 def _sorted(df: pd.DataFrame, key: str, by: str) -> pd.DataFrame:
@@ -238,7 +157,6 @@ def _sorted(df: pd.DataFrame, key: str, by: str) -> pd.DataFrame:
 
 @agents_app.command("trend")
 @handles_errors
-@user_errors
 def trend(
     name: str = typer.Argument(..., help="The agent (or group, with --by) to follow.", show_default=False),
     *,
@@ -257,65 +175,73 @@ def trend(
     with _open() as wb:
         series = trends(wb.store, range=range_, by=by.value, freq=freq.value, groups=[name], as_of=as_of)
         if series["runs"].sum() + series["edits"].sum() == 0:
-            raise ValueError(f"no runs or edits of {by.value} {name!r} in {_window_line(series)}")
+            raise fail(f"no runs or edits of {by.value} {name!r} in {window_line(series)}")
         wow = week_over_week(wb.store, by=by.value, as_of=as_of)
         wow = wow[wow[by.value] == name]
         types = best_worst_types(wb.store, range=range_, agents=[name], as_of=as_of) if by == By.agent else None
-    if as_json:
-        doc = frame_document(series)
-        doc["week_over_week"] = frame_records(wow)
-        doc["types"] = frame_records(types) if types is not None else []
-        print_json(doc)
-        return
-    table = Table(
-        title=f"{name}: {'daily' if freq == Freq.D else 'weekly'} trend",
-        title_justify="left",
-        caption=_window_line(series),
-        caption_justify="left",
-    )
-    for col in ("period", "runs", "success (CI)", "change", "edits", "accepted (CI)", "change", "dist"):
-        table.add_column(col, justify="left" if col == "period" else "right", no_wrap=True)
-    for r in series.itertuples(index=False):
-        table.add_row(
-            str(r.period.date()),
-            _num(r.runs),
-            _ci(r.success_rate, r.success_low, r.success_high),
-            _signed_points(r.success_change),
-            _num(r.edits),
-            _ci(r.acceptance_rate, r.acceptance_low, r.acceptance_high),
-            _signed_points(r.acceptance_change),
-            _num(r.edit_distance_mean, "{:.3f}"),
-        )
-    console.print(table)
-    for r in wow.itertuples(index=False):
-        console.print(
-            f"{r.metric:<10} last 7 days {_pct(r.this_week)} (n={r.this_week_n:,}) vs the 7 before "
-            f"{_pct(r.last_week)} (n={r.last_week_n:,}): {_signed_points(r.change)}, p={_num(r.p_value, '{:.2g}')}"
-        )
-    if types is not None and len(types):
-        for r in types.itertuples(index=False):
+    doc = frame_document(series)
+    doc["week_over_week"] = frame_records(wow)
+    doc["types"] = frame_records(types) if types is not None else []
+
+    def view() -> list[RenderableType]:
+        shown: list[RenderableType] = [
+            table(
+                [
+                    Column(c, justify="left" if c == "period" else "right", no_wrap=True)
+                    for c in ("period", "runs", "success (CI)", "change", "edits", "accepted (CI)", "change", "dist")
+                ],
+                (
+                    [
+                        str(r.period.date()),
+                        num(r.runs),
+                        ci(r.success_rate, r.success_low, r.success_high),
+                        signed_points(r.success_change),
+                        num(r.edits),
+                        ci(r.acceptance_rate, r.acceptance_low, r.acceptance_high),
+                        signed_points(r.acceptance_change),
+                        num(r.edit_distance_mean, "{:.3f}"),
+                    ]
+                    for r in series.itertuples(index=False)
+                ),
+                title=f"{name}: {'daily' if freq == Freq.D else 'weekly'} trend",
+                caption=window_line(series),
+            )
+        ]
+        for r in wow.itertuples(index=False):
+            shown.append(
+                markup(
+                    "{:<10} last 7 days {} (n={:,}) vs the 7 before {} (n={:,}): ",
+                    r.metric,
+                    pct(r.this_week),
+                    r.this_week_n,
+                    pct(r.last_week),
+                    r.last_week_n,
+                )
+                + signed_points(r.change)
+                + markup(", p={}", num(r.p_value, "{:.2g}"))
+            )
+        for r in types.itertuples(index=False) if types is not None else ():
             if r.types < 2:
                 continue
-            console.print(
-                f"{r.kind:<11} best [green]{r.best}[/] {_pct(r.best_rate)} (n={r.best_n}), "
-                f"worst [red]{r.worst}[/] {_pct(r.worst_rate)} (n={r.worst_n})"
+            shown.append(
+                markup(
+                    "{:<11} best [green]{}[/] {} (n={}), worst [red]{}[/] {} (n={})",
+                    r.kind,
+                    r.best,
+                    pct(r.best_rate),
+                    r.best_n,
+                    r.worst,
+                    pct(r.worst_rate),
+                    r.worst_n,
+                )
             )
+        return shown
 
-
-def _signed_points(value: Any) -> str:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    if math.isnan(f):
-        return "-"
-    colour = "green" if f > 0 else "red" if f < 0 else "white"
-    return f"[{colour}]{f * 100:+.1f} pt[/]"
+    render(doc, as_json=as_json, view=view)
 
 
 @agents_app.command("compare")
 @handles_errors
-@user_errors
 def compare_cmd(
     a: str = typer.Argument(..., help="Baseline group.", show_default=False),
     b: str = typer.Argument(..., help="Group compared with it.", show_default=False),
@@ -337,31 +263,35 @@ def compare_cmd(
 
     with _open() as wb, _working("comparing", as_json):
         df = compare(wb.store, a, b, by=by.value, agent=agent, range=range_, as_of=as_of)
-    if as_json:
-        print_json(frame_document(df))
-        return
-    table = Table(
-        title=f"{b} vs {a} ({by.value}{f' of {agent}' if agent else ''})",
-        title_justify="left",
-        caption=_window_line(df),
-        caption_justify="left",
-    )
-    for col in ("metric", str(a), str(b), "b - a (95% CI)", "p", "n"):
-        table.add_column(col, justify="left" if col == "metric" else "right", no_wrap=col != "b - a (95% CI)")
-    for r in df.itertuples(index=False):
+
+    def row(r: Any) -> list[Any]:
         rate = r.metric.endswith("_rate")
-        fmt: Callable[[Any], str] = _pct if rate else (lambda v: _num(v, "{:,.3g}" if abs(v) < 10 else "{:,.0f}"))
+        fmt: Callable[[Any], str] = pct if rate else (lambda v: num(v, "{:,.3g}" if abs(v) < 10 else "{:,.0f}"))
         diff = (
-            f"{_signed_points(r.difference)} [dim]({r.ci_low * 100:+.1f} to {r.ci_high * 100:+.1f})[/]"
+            signed_points(r.difference) + markup(" [dim]({:+.1f} to {:+.1f})[/]", r.ci_low * 100, r.ci_high * 100)
             if rate and r.ci_low == r.ci_low
-            else f"{_num(r.difference, G3)} [dim]({_num(r.ci_low, G3)} to {_num(r.ci_high, G3)})[/]"
+            else markup("{} [dim]({} to {})[/]", num(r.difference, G3), num(r.ci_low, G3), num(r.ci_high, G3))
         )
-        p = _num(r.p_value, "{:.2g}")
-        table.add_row(
-            r.metric, fmt(r.a), fmt(r.b), diff, f"[bold]{p}[/]" if r.significant else p, f"{r.n_a:,}/{r.n_b:,}"
-        )
-    console.print(table)
-    console.print("[dim]rates: two-proportion z-test; edit_distance, latency_ms: Mann-Whitney U, bootstrap CI[/]")
+        p = num(r.p_value, "{:.2g}")
+        return [r.metric, fmt(r.a), fmt(r.b), diff, markup("[bold]{}[/]", p) if r.significant else p,
+                f"{r.n_a:,}/{r.n_b:,}"]  # fmt: skip
+
+    render(
+        frame_document(df),
+        as_json=as_json,
+        view=lambda: [
+            table(
+                [
+                    Column(col, justify="left" if col == "metric" else "right", no_wrap=col != "b - a (95% CI)")
+                    for col in ("metric", str(a), str(b), "b - a (95% CI)", "p", "n")
+                ],
+                (row(r) for r in df.itertuples(index=False)),
+                title=f"{b} vs {a} ({by.value}{f' of {agent}' if agent else ''})",
+                caption=window_line(df),
+            ),
+            markup("[dim]rates: two-proportion z-test; edit_distance, latency_ms: Mann-Whitney U, bootstrap CI[/]"),
+        ],
+    )
 
 
 # -- hone alerts ----------------------------------------------------------------------------------
@@ -374,7 +304,6 @@ class AlertMetric(StrEnum):
 
 @app.command("alerts")
 @handles_errors
-@user_errors
 def alerts_cmd(
     *,
     drop: float = typer.Option(
@@ -419,37 +348,40 @@ def alerts_cmd(
         )
     flagged = df[df["alert"]]
     shown = df if show_all else flagged
-    if as_json:
-        doc = frame_document(shown)
-        doc["alerts"] = len(flagged)
-        doc["tested"] = len(df)
-        print_json(doc)
-    elif flagged.empty and not show_all:
-        console.print(f"[green]no alerts[/] ({len(df)} agent-metric pairs tested; {_window_line(df)})")
-    else:
-        table = Table(
-            title=f"{len(flagged)} alert{'s' if len(flagged) != 1 else ''} ({len(df)} agent-metric pairs tested)",
-            title_justify="left",
-            caption=f"last {recent_days} days {_window_line(df)} vs the {baseline_days} days before",
-            caption_justify="left",
-        )
-        for col in ("agent", "metric", "recent", "n", "before", "n ", "change", "Holm p"):
-            table.add_column(col, justify="left" if col in ("agent", "metric") else "right", no_wrap=col != "agent")
-        for r in shown.itertuples(index=False):
-            style = "bold red" if r.alert else ""
-            table.add_row(
-                f"[{style}]{r.agent}[/]" if style else r.agent,
-                r.metric,
-                _pct(r.recent_rate),
-                _num(r.recent_n),
-                _pct(r.baseline_rate),
-                _num(r.baseline_n),
-                _signed_points(-r.drop if r.drop == r.drop else math.nan),
-                _num(r.p_adjusted, "{:.2g}"),
-            )
-        console.print(table)
-        for r in flagged.itertuples(index=False):
-            console.print(f"[bold red]ALERT[/] {r.agent}: {r.reason}", soft_wrap=True)
+    doc = frame_document(shown)
+    doc["alerts"] = len(flagged)
+    doc["tested"] = len(df)
+
+    def view() -> list[RenderableType]:
+        if flagged.empty and not show_all:
+            return [markup("[green]no alerts[/] ({} agent-metric pairs tested; {})", len(df), window_line(df))]
+        columns = ("agent", "metric", "recent", "n", "before", "n ", "change", "Holm p")
+        return [
+            table(
+                [
+                    Column(col, justify="left" if col in ("agent", "metric") else "right", no_wrap=col != "agent")
+                    for col in columns
+                ],
+                (
+                    [
+                        markup("[bold red]{}[/]", r.agent) if r.alert else r.agent,
+                        r.metric,
+                        pct(r.recent_rate),
+                        num(r.recent_n),
+                        pct(r.baseline_rate),
+                        num(r.baseline_n),
+                        signed_points(-r.drop if r.drop == r.drop else math.nan),
+                        num(r.p_adjusted, "{:.2g}"),
+                    ]
+                    for r in shown.itertuples(index=False)
+                ),
+                title=f"{len(flagged)} alert{'s' if len(flagged) != 1 else ''} ({len(df)} agent-metric pairs tested)",
+                caption=f"last {recent_days} days {window_line(df)} vs the {baseline_days} days before",
+            ),
+            *(markup("[bold red]ALERT[/] {}: {}", r.agent, r.reason) for r in flagged.itertuples(index=False)),
+        ]
+
+    render(doc, as_json=as_json, view=view)
     if len(flagged):
         raise typer.Exit(EXIT_ALERTS)
 
@@ -459,7 +391,6 @@ def alerts_cmd(
 
 @edits_app.command("patterns")
 @handles_errors
-@user_errors
 def patterns_cmd(
     *,
     agent: str = typer.Option(..., "--agent", "-a", help="The agent whose edits to mine.", show_default=False),
@@ -478,29 +409,36 @@ def patterns_cmd(
     kinds = ("deletion", "addition") if kind == PatternKind.both else (kind.value,)
     with _open() as wb, _working(f"mining edits of {agent}", as_json):
         df = edit_patterns(wb.store, agent, kinds=kinds, top=top, range=range_, as_of=as_of)  # type: ignore[arg-type]
-    if as_json:
-        print_json(frame_document(df))
-        return
-    console.print(f"[bold]{agent}[/]: {df.attrs['edits']:,} edits, {_window_line(df)}")
-    for k in kinds:
-        part = df[df["kind"] == k]
-        if part.empty:
-            console.print(f"no {k} pattern stands out")
-            continue
-        table = Table(
-            title=f"What users {'delete' if k == 'deletion' else 'add'}", title_justify="left", show_lines=False
-        )
-        for col in ("pattern", "edits", "share", "z", "examples"):
-            table.add_column(col, justify="left" if col in ("pattern", "examples") else "right", overflow="fold")
-        for r in part.itertuples(index=False):
-            table.add_row(r.pattern, f"{r.edits:,}", _pct(r.share, 0), f"{r.z:.1f}", ", ".join(r.examples))
-        console.print(table)
-        console.print(f"[bold]→[/] {part.iloc[0]['recommendation']}", soft_wrap=True)
+
+    def view() -> list[RenderableType]:
+        shown: list[RenderableType] = [markup("[bold]{}[/]: {:,} edits, {}", agent, df.attrs["edits"], window_line(df))]
+        for k in kinds:
+            part = df[df["kind"] == k]
+            if part.empty:
+                shown.append(f"no {k} pattern stands out")
+                continue
+            shown.append(
+                table(
+                    [
+                        Column(col, justify="left" if col in ("pattern", "examples") else "right", overflow="fold")
+                        for col in ("pattern", "edits", "share", "z", "examples")
+                    ],
+                    (
+                        [r.pattern, f"{r.edits:,}", pct(r.share, 0), f"{r.z:.1f}", ", ".join(r.examples)]
+                        for r in part.itertuples(index=False)
+                    ),
+                    title=f"What users {'delete' if k == 'deletion' else 'add'}",
+                    show_lines=False,
+                )
+            )
+            shown.append(markup("[bold]→[/] {}", part.iloc[0]["recommendation"]))
+        return shown
+
+    render(frame_document(df), as_json=as_json, view=view)
 
 
 @edits_app.command("tone")
 @handles_errors
-@user_errors
 def tone_cmd(
     *,
     agent: str | None = typer.Option(
@@ -520,36 +458,41 @@ def tone_cmd(
 
     with _open() as wb, _working("measuring tone", as_json):
         df = tone_shift(wb.store, agent=agent, range=range_, as_of=as_of, alpha=alpha, min_effect=min_effect)
-    if as_json:
-        print_json(frame_document(df))
-        return
-    table = Table(
-        title="Tone shift made by edits (final - AI output)",
-        title_justify="left",
-        caption=_window_line(df),
-        caption_justify="left",
+    columns = ("agent", "measure", "n", "before", "after", "change (95% CI)", "d", "Holm p", "shift")
+    render(
+        frame_document(df),
+        as_json=as_json,
+        view=lambda: table(
+            [Column(col, justify="left" if col in ("agent", "measure", "shift") else "right") for col in columns],
+            (
+                [
+                    r.agent,
+                    r.measure,
+                    f"{r.n:,}",
+                    num(r.before, "{:.2f}"),
+                    num(r.after, "{:.2f}"),
+                    markup(
+                        "{} [dim]({} to {})[/]",
+                        num(r.change, "{:+.2f}"),
+                        num(r.ci_low, "{:+.2f}"),
+                        num(r.ci_high, "{:+.2f}"),
+                    ),
+                    num(r.effect_size, "{:+.2f}"),
+                    num(r.p_adjusted, "{:.2g}"),
+                    markup("[bold]{}[/]", r.direction)
+                    if r.significant
+                    else markup("[dim]{} (not flagged)[/]", r.direction),
+                ]
+                for r in df.itertuples(index=False)
+            ),
+            title="Tone shift made by edits (final - AI output)",
+            caption=window_line(df),
+        ),
     )
-    for col in ("agent", "measure", "n", "before", "after", "change (95% CI)", "d", "Holm p", "shift"):
-        table.add_column(col, justify="left" if col in ("agent", "measure", "shift") else "right")
-    for r in df.itertuples(index=False):
-        shift = f"[bold]{r.direction}[/]" if r.significant else f"[dim]{r.direction} (not flagged)[/]"
-        table.add_row(
-            r.agent,
-            r.measure,
-            f"{r.n:,}",
-            _num(r.before, "{:.2f}"),
-            _num(r.after, "{:.2f}"),
-            f"{_num(r.change, '{:+.2f}')} [dim]({_num(r.ci_low, '{:+.2f}')} to {_num(r.ci_high, '{:+.2f}')})[/]",
-            _num(r.effect_size, "{:+.2f}"),
-            _num(r.p_adjusted, "{:.2g}"),
-            shift,
-        )
-    console.print(table)
 
 
 @edits_app.command("show")
 @handles_errors
-@user_errors
 def show_cmd(
     edit_id: str = typer.Argument(..., metavar="ID", help="The edit's id.", show_default=False),
     by_sentence: bool = typer.Option(False, "--sentences", help="Also list the changes sentence by sentence."),
@@ -564,37 +507,45 @@ def show_cmd(
     with _open() as wb:
         record = load_edit(wb.store, edit_id)
         d = show_edit(wb.store, edit_id)
-    if as_json:
-        print_json(
-            {
-                "id": edit_id,
-                "agent_name": record.get("agent_name"),
-                "accepted": _clean(record.get("accepted")),
-                "edit_distance": d.distance,
-                "opcodes": frame_records(d.to_frame()),
-                "sentences": frame_records(d.sentences()) if by_sentence else None,
-            }
-        )
-        return
-    console.print(
-        f"[bold]{edit_id}[/]  agent {record.get('agent_name')}  "
-        f"{'accepted as is' if not d.changed else f'edit distance {d.distance:.3f}'}"
-    )
-    console.print(d.to_rich(), soft_wrap=True)
-    if by_sentence:
-        table = Table(title="Sentence by sentence", title_justify="left", show_lines=True)
-        table.add_column("status")
-        table.add_column("AI output", overflow="fold")
-        table.add_column("final", overflow="fold")
-        colours = {"kept": "dim", "changed": "yellow", "deleted": "red", "added": "green"}
-        for r in d.sentences().itertuples(index=False):
-            table.add_row(f"[{colours[r.status]}]{r.status}[/]", r.before, r.after)
-        console.print(table)
+    doc = {
+        "id": edit_id,
+        "agent_name": record.get("agent_name"),
+        "accepted": _clean(record.get("accepted")),
+        "edit_distance": d.distance,
+        "opcodes": frame_records(d.to_frame()),
+        "sentences": frame_records(d.sentences()) if by_sentence else None,
+    }
+
+    def view() -> list[RenderableType]:
+        shown: list[RenderableType] = [
+            markup(
+                "[bold]{}[/]  agent {}  {}",
+                edit_id,
+                record.get("agent_name"),
+                "accepted as is" if not d.changed else f"edit distance {d.distance:.3f}",
+            ),
+            d.to_rich(),
+        ]
+        if by_sentence:
+            colours = {"kept": "dim", "changed": "yellow", "deleted": "red", "added": "green"}
+            shown.append(
+                table(
+                    ["status", Column("AI output", overflow="fold"), Column("final", overflow="fold")],
+                    (
+                        [markup(f"[{colours[r.status]}]{{}}[/]", r.status), r.before, r.after]
+                        for r in d.sentences().itertuples(index=False)
+                    ),
+                    title="Sentence by sentence",
+                    show_lines=True,
+                )
+            )
+        return shown
+
+    render(doc, as_json=as_json, view=view)
 
 
 @edits_app.command("opportunities")
 @handles_errors
-@user_errors
 def opportunities_cmd(
     *,
     agent: list[str] | None = typer.Option(
@@ -613,93 +564,4 @@ def opportunities_cmd(
 
     with _open() as wb, _working("looking for improvement opportunities", as_json):
         df = improvement_opportunities(wb.store, agent or None, range=range_, as_of=as_of, top=top)
-    if as_json:
-        print_json(frame_document(df))
-        return
-    print_opportunities(df)
-
-
-def print_opportunities(df: pd.DataFrame) -> None:
-    if df.empty:
-        console.print(f"no improvement opportunity stands out ({_window_line(df)})")
-        return
-    table = Table(
-        title="Improvement opportunities",
-        title_justify="left",
-        caption=_window_line(df),
-        caption_justify="left",
-        show_lines=True,
-    )
-    for col in ("agent", "#", "kind", "share", "recommendation"):
-        table.add_column(col, justify="right" if col in ("#", "share") else "left", overflow="fold")
-    for r in df.itertuples(index=False):
-        table.add_row(r.agent, str(r.rank), r.kind, _pct(r.share, 0), r.recommendation)
-    console.print(table)
-
-
-# -- demo -----------------------------------------------------------------------------------------
-
-
-def _demo_summary(state: DemoState) -> None:
-    from agenthone.analytics import performance
-
-    df = performance(state.wb.store, range="30d")
-    ranked = _sorted(df[df["edits"] > 0], "acceptance", "agent")
-    state.extras["worst_agents"] = ranked["agent"].head(3).tolist()
-    if len(ranked) > 6:
-        ranked = ranked.iloc[[*range(3), *range(len(ranked) - 3, len(ranked))]]
-        ranked.attrs = dict(df.attrs)
-    console.print(summary_table(ranked, title="Agents with the lowest and the highest acceptance"))
-
-
-def _demo_alerts(state: DemoState) -> None:
-    from agenthone.analytics import alerts
-
-    df = alerts(state.wb.store)
-    if df.empty:
-        console.print("no alerts")
-        return
-    for r in df.itertuples(index=False):
-        console.print(f"[bold red]ALERT[/] {r.agent}: {r.reason}", soft_wrap=True)
-
-
-def _demo_insights(state: DemoState) -> None:
-    import json
-
-    from agenthone.analytics.edits import improvement_opportunities
-
-    agents: list[str] = list(state.extras.get("worst_agents", []))
-    truth = state.sample_dir / "ground_truth.json"
-    if truth.exists():
-        effects = json.loads(truth.read_text(encoding="utf-8")).get("effects", {})
-        for key in ("filler_phrase", "omission", "tone_shift"):
-            name = effects.get(key, {}).get("agent")
-            if name and name not in agents:
-                agents.append(name)
-    if not agents:
-        console.print("no edits to learn from")
-        return
-    with _working("learning from edits", False):
-        df = improvement_opportunities(state.wb.store, agents, top=3)
-    print_opportunities(df)
-
-
-def _demo_performance_report(state: DemoState) -> None:
-    from agenthone.cli._demo import run_report_step
-
-    run_report_step(state, "agent_performance", {})
-
-
-def _demo_edit_report(state: DemoState) -> None:
-    from agenthone.cli._demo import run_report_step
-
-    run_report_step(state, "edit_insights", {})
-
-
-DEMO_STEPS: list[tuple[str, Callable[[DemoState], None]]] = [
-    ("Agent summary (last 30 days)", _demo_summary),
-    ("Regression alerts", _demo_alerts),
-    ("What people change in agents' outputs", _demo_insights),
-    ("Report: agent performance", _demo_performance_report),
-    ("Report: edit insights", _demo_edit_report),
-]
+    render(frame_document(df), as_json=as_json, view=lambda: opportunities_view(df))

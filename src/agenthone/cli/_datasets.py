@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
+from rich.console import RenderableType
+from rich.markup import escape
+from rich.rule import Rule
+from rich.table import Column
 from rich.text import Text
 
-from agenthone.cli._app import console, err, fail, handles_errors, print_json, sub_app
+from agenthone._views import dataset_view, validation_view
+from agenthone.cli._app import err, fail, handles_errors, markup, print_json, render, sub_app, table
 
 if TYPE_CHECKING:
-    from agenthone.cli._demo import DemoState
-    from agenthone.datasets import Dataset, ValidationReport
+    from agenthone.datasets import Dataset
 
 dataset_app = sub_app(
     "dataset", "Fine-tuning datasets: build from logs (PII redacted, deduplicated, split), inspect, export, validate."
@@ -80,40 +82,6 @@ def _build_summary(ds: Dataset, *, reused: bool) -> dict[str, Any]:
         "quality": m.get("quality"),
         "mlflow_run_id": m.get("mlflow_run_id"),
     }
-
-
-def _print_cleaning(ds: Dataset) -> None:
-    cleaning = ds.manifest.get("cleaning", {})
-    pii = cleaning.get("pii", {})
-    redacted = ", ".join(f"{n} {kind}" for kind, n in pii.items()) or "nothing"
-    console.print(f"redacted   {redacted} (in {cleaning.get('examples_with_pii', 0):,} examples)")
-    console.print(
-        f"removed    {cleaning.get('exact_duplicates', 0):,} exact duplicates, "
-        f"{cleaning.get('near_duplicates', 0):,} near duplicates ({cleaning.get('near_clusters', 0):,} clusters), "
-        f"{cleaning.get('token_filtered', 0):,} by token length, {cleaning.get('sampled_out', 0):,} by max_samples"
-    )
-
-
-def _print_dataset(ds: Dataset, *, reused: bool = False) -> None:
-    m = ds.manifest
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row(
-        "dataset", f"{ds.ref}" + ("  [dim](unchanged: same digest as the latest version)[/]" if reused else "")
-    )
-    table.add_row("path", str(ds.path))
-    table.add_row("digest", ds.digest)
-    table.add_row("examples", "  ".join(f"{k} {v:,}" for k, v in ds.counts.items()))
-    kept = (m.get("sources") or {}).get("kept", {})
-    table.add_row("sources", ", ".join(f"{v:,} {k}" for k, v in kept.items()))
-    quality = m.get("quality") or {}
-    if quality:
-        table.add_row("quality", f"{quality.get('score', 0):.2f} ({quality.get('readiness')})")
-    if m.get("mlflow_run_id"):
-        table.add_row("mlflow run", str(m["mlflow_run_id"]))
-    console.print(table)
-    _print_cleaning(ds)
 
 
 @dataset_app.command("build")
@@ -240,22 +208,23 @@ def build(  # noqa: PLR0917 - Typer options
 
             def progress(message: str) -> None:
                 if status is not None:
-                    status.update(f"[bold]{spec.name}[/]: {message}")
+                    status.update(f"[bold]{escape(spec.name)}[/]: {escape(message)}")
 
             ds = build_dataset(spec, settings=settings, progress=progress, log_to_mlflow=not no_mlflow)
     except InsufficientDataError as exc:
         if as_json:
             print_json({"error": str(exc), "scope": exc.scope, "found": exc.found, "need": exc.need})
-        else:
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
-        raise typer.Exit(EXIT_INSUFFICIENT) from None
+            raise typer.Exit(EXIT_INSUFFICIENT) from None
+        raise fail(str(exc), EXIT_INSUFFICIENT) from None
     reused = ds.ref in before
-    if as_json:
-        print_json(_build_summary(ds, reused=reused))
-        return
-    _print_dataset(ds, reused=reused)
-    for line in ds.quality().recommendations:
-        console.print(f"  [yellow]-[/] {line}", soft_wrap=True)
+    render(
+        _build_summary(ds, reused=reused),
+        as_json=as_json,
+        view=lambda: [
+            *dataset_view(ds, reused=reused),
+            *(markup("  [yellow]-[/] {}", line) for line in ds.quality().recommendations),
+        ],
+    )
 
 
 class _quiet:
@@ -286,28 +255,32 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print as one JSON 
         }
         for d in found
     ]
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        console.print("no datasets built yet: hone dataset build --name NAME")
-        return
-    table = Table(title="Datasets", title_justify="left")
-    for col in ("dataset", "created", "train", "validation", "test", "quality", "digest"):
-        table.add_column(col, justify="right" if col in ("train", "validation", "test", "quality") else "left")
-    for r in rows:
-        c = r["counts"]
-        quality = f"{r['quality']:.2f}" if isinstance(r["quality"], int | float) else "-"
-        table.add_row(
-            r["dataset"],
-            str(r["created_at"] or "")[:19],
-            f"{c.get('train', 0):,}",
-            f"{c.get('validation', 0):,}",
-            f"{c.get('test', 0):,}",
-            quality,
-            r["digest"][:12],
+
+    def view() -> RenderableType:
+        if not rows:
+            return "no datasets built yet: hone dataset build --name NAME"
+        columns = ("dataset", "created", "train", "validation", "test", "quality", "digest")
+        return table(
+            [
+                Column(col, justify="right" if col in ("train", "validation", "test", "quality") else "left")
+                for col in columns
+            ],
+            (
+                [
+                    r["dataset"],
+                    str(r["created_at"] or "")[:19],
+                    f"{r['counts'].get('train', 0):,}",
+                    f"{r['counts'].get('validation', 0):,}",
+                    f"{r['counts'].get('test', 0):,}",
+                    f"{r['quality']:.2f}" if isinstance(r["quality"], int | float) else "-",
+                    r["digest"][:12],
+                ]
+                for r in rows
+            ),
+            title="Datasets",
         )
-    console.print(table)
+
+    render(rows, as_json=as_json, view=view)
 
 
 @dataset_app.command("show")
@@ -324,85 +297,46 @@ def show(
     ds = load(ref)
     quality = ds.quality()
     shown = ds.examples(split.value)[:examples] if examples else []
-    if as_json:
-        print_json(
-            {
-                **_build_summary(ds, reused=False),
-                "manifest": ds.manifest,
-                "quality_report": quality.as_dict(),
-                "examples": shown,
-            }
-        )
-        return
-    _print_dataset(ds)
-    table = Table(title="Quality", title_justify="left", show_header=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    for _, row in quality.frame().iterrows():
-        value = row["value"]
-        table.add_row(str(row["metric"]), f"{value:.4g}" if isinstance(value, float) else str(value))
-    console.print(table)
-    for line in quality.recommendations:
-        console.print(f"  [yellow]-[/] {line}", soft_wrap=True)
-    for e in shown:
-        console.rule(f"{e['id']}  ({e['source'].get('agent_name')}, {e['source'].get('task_type')})", align="left")
-        for m in e["messages"]:
-            content = m.get("content")
-            text = content if isinstance(content, str) else str(m.get("tool_calls") or content)
-            console.print(Text.assemble((m["role"], "bold"), ": ", str(text)), soft_wrap=True)
-        if e.get("rejected"):
-            console.print(Text.assemble(("rejected", "bold red"), ": ", e["rejected"]), soft_wrap=True)
+    doc = {
+        **_build_summary(ds, reused=False),
+        "manifest": ds.manifest,
+        "quality_report": quality.as_dict(),
+        "examples": shown,
+    }
 
+    def view() -> list[RenderableType]:
+        out: list[RenderableType] = [
+            *dataset_view(ds),
+            table(
+                [Column(style="bold"), Column(justify="right")],
+                (
+                    [
+                        str(row["metric"]),
+                        f"{row['value']:.4g}" if isinstance(row["value"], float) else str(row["value"]),
+                    ]
+                    for _, row in quality.frame().iterrows()
+                ),
+                title="Quality",
+                show_header=False,
+            ),
+            *(markup("  [yellow]-[/] {}", line) for line in quality.recommendations),
+        ]
+        for e in shown:
+            out.append(
+                Rule(
+                    escape(f"{e['id']}  ({e['source'].get('agent_name')}, {e['source'].get('task_type')})"),
+                    align="left",
+                )
+            )
+            for m in e["messages"]:
+                content = m.get("content")
+                text = content if isinstance(content, str) else str(m.get("tool_calls") or content)
+                out.append(Text.assemble((m["role"], "bold"), ": ", str(text)))
+            if e.get("rejected"):
+                out.append(Text.assemble(("rejected", "bold red"), ": ", e["rejected"]))
+        return out
 
-def _print_validation(report: ValidationReport) -> None:
-    from agenthone.datasets._validate import ERROR_HELP, WARNING_HELP
-
-    model = report.model
-    approx = " (approximate: not the provider's tokenizer)" if model.approximate else ""
-    console.print(
-        f"[bold]{report.path}[/]: {report.n_examples:,} examples, format {report.format}, "
-        f"model {model.model}, encoding {model.encoding}{approx}"
-    )
-    if report.errors:
-        table = Table(title="Format errors", title_justify="left")
-        for col in ("category", "count", "lines", "meaning"):
-            table.add_column(col, justify="right" if col == "count" else "left", no_wrap=col == "category")
-        for cat, lines in report.errors.items():
-            shown = ", ".join(map(str, lines[:10])) + (f", ... ({len(lines)} lines)" if len(lines) > 10 else "")
-            table.add_row(f"[red]{cat}[/]", str(report.counts.get(cat, len(lines))), shown, ERROR_HELP.get(cat, ""))
-        console.print(table)
-    else:
-        console.print("[green]No format errors found[/]")
-    if report.warnings:
-        table = Table(title="Warnings", title_justify="left")
-        for col in ("warning", "examples", "lines", "meaning"):
-            table.add_column(col, justify="right" if col == "examples" else "left", no_wrap=col == "warning")
-        for cat, lines in report.warnings.items():
-            shown = ", ".join(map(str, lines[:10])) + (", ..." if len(lines) > 10 else "")
-            table.add_row(f"[yellow]{cat}[/]", str(len(lines)), shown, WARNING_HELP.get(cat, ""))
-        console.print(table)
-    table = Table(title="Distributions per example", title_justify="left")
-    table.add_column("measure")
-    for col in ("min", "max", "mean", "median", "p10", "p90"):
-        table.add_column(col, justify="right")
-    for name, d in report.distributions.items():
-        if d is None:
-            continue
-        table.add_row(
-            name,
-            *(f"{getattr(d, c):,.1f}".rstrip("0").rstrip(".") for c in ("min", "max", "mean", "median", "p10", "p90")),
-        )
-    console.print(table)
-    limit = model.max_tokens_per_example
-    over = len(report.over_limit)
-    if limit:
-        console.print(f"{over:,} examples over the {limit:,}-token limit of {model.model} (truncated in training)")
-    cost = (
-        f"~${report.cost_usd:,.2f}"
-        if report.cost_usd is not None
-        else "unknown (no price for this model: set [prices] in hone.toml)"
-    )
-    console.print(f"default epochs {report.epochs}: ~{report.billed_tokens:,} billed tokens, training cost {cost}")
+    render(doc, as_json=as_json, view=view)
 
 
 @dataset_app.command("validate")
@@ -427,10 +361,7 @@ def validate(
     from agenthone.datasets import validate_file
 
     report = validate_file(file, format=fmt.value, model=model, settings=Settings.load())
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        _print_validation(report)
+    render(report.as_dict(), as_json=as_json, view=lambda: validation_view(report))
     if not report.ok:
         raise typer.Exit(EXIT_INVALID_FILE)
 
@@ -459,56 +390,23 @@ def export(
     for split, path in paths.items():
         records, skipped = convert(ds.examples(split), fmt.value)
         rows.append({"split": split, "path": str(path), "examples": len(records), "skipped": dict(skipped)})
-    if as_json:
-        print_json({"dataset": ds.ref, "format": fmt.value, "extension": EXPORT_EXTENSIONS[fmt.value], "files": rows})
-        return
-    table = Table(title=f"{ds.ref} as {fmt.value}", title_justify="left")
-    for col in ("split", "examples", "file", "left out"):
-        table.add_column(col, justify="right" if col == "examples" else "left")
-    for r in rows:
-        left = ", ".join(f"{n} {why}" for why, n in r["skipped"].items()) or "-"
-        table.add_row(r["split"], f"{r['examples']:,}", r["path"], left)
-    console.print(table)
-
-
-# -- demo ------------------------------------------------------------------------------------------
-
-DEMO_DATASET = "demo"
-
-
-def _demo_build(state: DemoState) -> None:
-    from agenthone.datasets import DatasetSpec, build_dataset, list_datasets
-
-    spec = DatasetSpec(name=DEMO_DATASET, sources=("edits", "conversations"), seed=state.seed)
-    before = {d.ref for d in list_datasets(settings=state.wb.settings)}
-    ds = build_dataset(spec, settings=state.wb.settings, store=state.wb.store)
-    _print_dataset(ds, reused=ds.ref in before)
-    removed = ds.removed()
-    near = removed[removed["reason"] == "near_duplicate"].head(3)
-    for _, row in near.iterrows():
-        console.print(f"  near duplicate {row['id']} (Jaccard {row['jaccard']}) of kept {row['kept']}")
-    state.extras["dataset"] = ds.ref
-
-
-def _demo_validate(state: DemoState) -> None:
-    from agenthone.datasets import load
-
-    ref = state.extras.get("dataset", DEMO_DATASET)
-    ds = load(ref, settings=state.wb.settings)
-    report = ds.validate("openai-chat", "train", settings=state.wb.settings)
-    _print_validation(report)
-    if not report.ok:
-        state.failures.append(f"dataset {ref}: its openai-chat export has format errors")
-
-
-def _demo_report(state: DemoState) -> None:
-    from agenthone.cli._demo import run_report_step
-
-    run_report_step(state, "dataset_quality", {"dataset": state.extras.get("dataset", DEMO_DATASET)})
-
-
-DEMO_STEPS: list[tuple[str, Callable[[DemoState], None]]] = [
-    ("Dataset: build from the sample logs (PII redacted, deduplicated, split)", _demo_build),
-    ("Dataset: validate its OpenAI chat export", _demo_validate),
-    ("Report: dataset quality", _demo_report),
-]
+    render(
+        {"dataset": ds.ref, "format": fmt.value, "extension": EXPORT_EXTENSIONS[fmt.value], "files": rows},
+        as_json=as_json,
+        view=lambda: table(
+            [
+                Column(col, justify="right" if col == "examples" else "left")
+                for col in ("split", "examples", "file", "left out")
+            ],
+            (
+                [
+                    r["split"],
+                    f"{r['examples']:,}",
+                    r["path"],
+                    ", ".join(f"{n} {why}" for why, n in r["skipped"].items()) or "-",
+                ]
+                for r in rows
+            ),
+            title=f"{ds.ref} as {fmt.value}",
+        ),
+    )

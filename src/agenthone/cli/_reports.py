@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 
-from agenthone.cli._app import app, console, err, fail, handles_errors, print_json
+from agenthone.cli._app import app, console, fail, handles_errors, markup, render, warn
 
 
 def parse_pairs(args: list[str]) -> dict[str, Any]:
@@ -56,27 +57,29 @@ def report(
     settings = Settings.load()
     if list_reports or name is None:
         found = report_notebooks(settings)
-        if as_json:
-            print_json([r.as_dict() for r in found])
-        else:
-            width = max((len(r.name) for r in found), default=0)
-            console.print("\n".join(f"{r.name:<{width}}  [dim]{r.source}[/]" for r in found) or "no reports found")
+        width = max((len(r.name) for r in found), default=0)
+        lines = [markup("{} [dim]{}[/]", f"{r.name:<{width}} ", r.source) for r in found]
+        render([r.as_dict() for r in found], as_json=as_json, view=lines or "no reports found")
         return
     params = parse_pairs(list(ctx.args))
     settings.ensure_dirs()
-    with console.status(f"running report [bold]{name}[/]", spinner="dots") if not as_json else _null():
+    with console.status(f"running report [bold]{escape(name)}[/]", spinner="dots") if not as_json else _null():
         result = run_report(name, params, settings=settings, include_input=not no_input)
-    if as_json:
-        print_json(result.as_dict())
-    elif result.ok:
-        console.print(f"[green]report {name} written[/] in {result.seconds:.1f} s")
-        console.print(f"  HTML:     {result.html}", soft_wrap=True)
-        console.print(f"  notebook: {result.notebook}", soft_wrap=True)
+    if result.ok or as_json:
+        render(
+            result.as_dict(),
+            as_json=as_json,
+            view=lambda: [
+                markup("[green]report {} written[/] in {:.1f} s", name, result.seconds),
+                f"  HTML:     {result.html}",
+                f"  notebook: {result.notebook}",
+            ],
+        )
     else:
         where = f"cell {result.failed_cell}" if result.failed_cell is not None else "a cell"
-        err.print(f"[bold red]report {name} failed in {where}:[/] {result.error}", soft_wrap=True)
-        err.print(f"  partial HTML:     {result.html}", soft_wrap=True)
-        err.print(f"  partial notebook: {result.notebook}", soft_wrap=True)
+        warn("[bold red]report {} failed in {}:[/] {}", name, where, result.error)
+        warn("  partial HTML:     {}", result.html)
+        warn("  partial notebook: {}", result.notebook)
     if not result.ok:
         raise typer.Exit(1)
 

@@ -6,9 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from agenthone.cli._app import app, console, err, handles_errors, print_json
+from agenthone.cli._app import app, err, handles_errors, markup, render
 
 
 class Scale(StrEnum):
@@ -45,7 +46,7 @@ def sample(
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                tasks[stage] = bar.add_task(escape(stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
         manifest = generate_sample(target, seed=seed, scale=scale.value, progress=progress)
@@ -70,13 +71,14 @@ def sample(
             }
         ingested = {k: {n: v[n] for n in ("accepted", "duplicate", "rejected")} for k, v in reports.items()}
         result["ingested"] = ingested
-    if as_json:
-        print_json(result)
-        return
-    console.print(f"[green]sample written to[/] {manifest.out_dir}")
-    for name, n in manifest.counts.items():
-        console.print(f"  {name:<14} {n:>10,}")
-    console.print(f"  ground truth   {manifest.ground_truth}")
-    console.print(f"  malformed      {manifest.malformed}  (for ingestion tests)")
-    for kind, counts in ingested.items():
-        console.print(f"  ingested {kind}: {counts}")
+    render(
+        result,
+        as_json=as_json,
+        view=lambda: [
+            markup("[green]sample written to[/] {}", manifest.out_dir),
+            *(f"  {name:<14} {n:>10,}" for name, n in manifest.counts.items()),
+            f"  ground truth   {manifest.ground_truth}",
+            f"  malformed      {manifest.malformed}  (for ingestion tests)",
+            *(f"  ingested {kind}: {counts}" for kind, counts in ingested.items()),
+        ],
+    )

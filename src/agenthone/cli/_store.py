@@ -6,10 +6,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import typer
+from rich.console import RenderableType
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-from rich.table import Table
+from rich.table import Column
 
-from agenthone.cli._app import FileFormat, Kind, app, console, err, handles_errors, human_bytes, print_json
+from agenthone.cli._app import (
+    FileFormat,
+    Kind,
+    app,
+    err,
+    handles_errors,
+    human_bytes,
+    key_values,
+    markup,
+    render,
+    table,
+    warn,
+)
 
 PROGRESS_MIN_BYTES = 8 << 20
 
@@ -53,7 +67,7 @@ def ingest(
                 return None
             if size < PROGRESS_MIN_BYTES:
                 return None
-            task = bar.add_task(path.name, total=size)
+            task = bar.add_task(escape(path.name), total=size)
 
             def update(done: int, total: int) -> None:
                 bar.update(task, completed=min(done, size))
@@ -62,44 +76,52 @@ def ingest(
 
         report = wb.ingest(paths, kind.value, format=fmt.value if fmt else None, progress=progress_for)
 
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        table = Table(title=f"Ingested {kind.value} records", title_justify="left")
-        for col in ("file", "accepted", "duplicate", "conflict", "rejected", "seconds"):
-            table.add_column(col, justify="left" if col == "file" else "right")
+    def view() -> RenderableType:
+        rows: list[list[object]] = []
         for f in report.files:
             if f.unreadable:
-                table.add_row(f"[red]{f.path}[/]", "-", "-", "-", "-", "-")
+                rows.append([markup("[red]{}[/]", f.path), "-", "-", "-", "-", "-"])
                 continue
-            table.add_row(
-                f.path,
-                f"{f.accepted:,}",
-                f"{f.duplicate:,}",
-                f"[yellow]{f.conflict:,}[/]" if f.conflict else "0",
-                f"[red]{f.rejected:,}[/]" if f.rejected else "0",
-                f"{f.seconds:.2f}",
+            rows.append(
+                [
+                    f.path,
+                    f"{f.accepted:,}",
+                    f"{f.duplicate:,}",
+                    markup("[yellow]{:,}[/]", f.conflict) if f.conflict else "0",
+                    markup("[red]{:,}[/]", f.rejected) if f.rejected else "0",
+                    f"{f.seconds:.2f}",
+                ]
             )
         if len(report.files) > 1:
-            table.add_row(
-                "[bold]total",
-                f"{report.accepted:,}",
-                f"{report.duplicate:,}",
-                f"{report.conflict:,}",
-                f"{report.rejected:,}",
-                "",
+            rows.append(
+                [
+                    markup("[bold]total"),
+                    f"{report.accepted:,}",
+                    f"{report.duplicate:,}",
+                    f"{report.conflict:,}",
+                    f"{report.rejected:,}",
+                    "",
+                ]
             )
-        console.print(table)
+        columns = ("file", "accepted", "duplicate", "conflict", "rejected", "seconds")
+        return table(
+            [Column(col, justify="left" if col == "file" else "right") for col in columns],
+            rows,
+            title=f"Ingested {kind.value} records",
+        )
+
+    render(report.as_dict(), as_json=as_json, view=view)
+    if not as_json:
         for f in report.files:
             if f.unreadable:
-                err.print(f"[bold red]cannot read:[/] {f.error}")
+                warn("[bold red]cannot read:[/] {}", f.error)
             for example in f.examples:
-                err.print(f"  [yellow]{example}[/]", soft_wrap=True)
+                warn("  [yellow]{}[/]", example)
             more = f.rejected + f.conflict - len(f.examples)
             if f.examples and more > 0:
-                err.print(f"  ... and {more:,} more")
+                warn("  ... and {:,} more", more)
         if report.rejected or report.conflict:
-            err.print(f"Quarantine: {report.quarantine}")
+            warn("Quarantine: {}", report.quarantine)
     raise typer.Exit(report.exit_code(strict=strict))
 
 
@@ -111,21 +133,21 @@ def info(as_json: bool = typer.Option(False, "--json", help="Print as one JSON d
 
     with Workbench.open(read_only=True) as wb:
         data = wb.info()
-    if as_json:
-        print_json(data.as_dict())
-        return
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column()
-    table.add_row("workspace", str(data.home))
-    table.add_row("store", f"{data.store_path} ({human_bytes(data.store_bytes)})")
-    for name, n in data.counts.items():
-        table.add_row(f"  {name}", f"{n:,}")
-    table.add_row("ingestions", f"{data.ingestions:,}")
-    table.add_row("quarantine", f"{data.quarantine_path} ({data.quarantined:,} entries)")
-    table.add_row("mlflow tracking", data.mlflow_tracking_uri)
-    table.add_row("mlflow artifacts", str(data.mlflow_artifact_root))
-    table.add_row("optuna storage", data.optuna_storage)
-    table.add_row("reports", str(data.reports_dir))
-    table.add_row("notebooks", str(data.notebooks_dir))
-    console.print(table)
+    render(
+        data.as_dict(),
+        as_json=as_json,
+        view=lambda: key_values(
+            [
+                ("workspace", str(data.home)),
+                ("store", f"{data.store_path} ({human_bytes(data.store_bytes)})"),
+                *((f"  {name}", f"{n:,}") for name, n in data.counts.items()),
+                ("ingestions", f"{data.ingestions:,}"),
+                ("quarantine", f"{data.quarantine_path} ({data.quarantined:,} entries)"),
+                ("mlflow tracking", data.mlflow_tracking_uri),
+                ("mlflow artifacts", str(data.mlflow_artifact_root)),
+                ("optuna storage", data.optuna_storage),
+                ("reports", str(data.reports_dir)),
+                ("notebooks", str(data.notebooks_dir)),
+            ]
+        ),
+    )

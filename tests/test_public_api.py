@@ -1,0 +1,221 @@
+"""The public names of agenthone and of each of its subpackages, pinned.
+
+A change to a package's ``__all__`` is a change to its API: update the list here in the same commit, on
+purpose. Every subpackage must be listed, and every name it exports must resolve.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import agenthone
+
+PUBLIC_API: dict[str, list[str]] = {
+    "agenthone": [
+        "ConfigError",
+        "HoneError",
+        "InvalidRecordError",
+        "RecordConflictError",
+        "Settings",
+        "Store",
+        "StoreError",
+        "StoreLockedError",
+        "Workbench",
+        "__version__",
+    ],
+    "agenthone.analytics": [
+        "AnalyticsError",
+        "UnknownEditError",
+        "Window",
+        "activity",
+        "agents_overview",
+        "alerts",
+        "best_worst_types",
+        "compare",
+        "distributions",
+        "edit_measures",
+        "performance",
+        "plot_activity",
+        "plot_comparison",
+        "plot_distribution",
+        "plot_patterns",
+        "plot_rates",
+        "plot_tone",
+        "plot_trend",
+        "resolve_window",
+        "trends",
+        "week_over_week",
+    ],
+    "agenthone.cli": [
+        "app",
+        "main",
+    ],
+    "agenthone.datasets": [
+        "DEFAULT_PII_ENTITIES",
+        "Dataset",
+        "DatasetError",
+        "DatasetNotFoundError",
+        "DatasetSpec",
+        "Distribution",
+        "EXPORT_EXTENSIONS",
+        "EXPORT_FORMATS",
+        "EncodingUnavailableError",
+        "InsufficientDataError",
+        "ModelInfo",
+        "NearDuplicates",
+        "PiiRedactor",
+        "QUALITY_FORMULA",
+        "QualityReport",
+        "SOURCES",
+        "SPLITS",
+        "SpecError",
+        "TokenCounter",
+        "VALIDATION_FORMATS",
+        "ValidationError",
+        "ValidationReport",
+        "assign_splits",
+        "build_dataset",
+        "default_epochs",
+        "ensure_encodings",
+        "exact_duplicate_keys",
+        "find_leaks",
+        "find_near_duplicates",
+        "get_encoding",
+        "latest_dataset",
+        "list_datasets",
+        "load",
+        "model_info",
+        "price_table",
+        "validate_examples",
+        "validate_file",
+    ],
+    "agenthone.evaluation": [
+        "Comparison",
+        "DEFAULT_RUBRIC",
+        "EvaluationResult",
+        "JudgeVerdict",
+        "LLMJudge",
+        "METRICS",
+        "ModelResolutionError",
+        "ProgressCallback",
+        "ResolvedModel",
+        "chrf",
+        "compare",
+        "compare_all",
+        "edit_similarity",
+        "evaluate",
+        "evaluation_of",
+        "exact_match",
+        "latest_evaluation",
+        "length_ratio",
+        "plot_comparison",
+        "resolve_model",
+        "score",
+        "token_f1",
+    ],
+    "agenthone.providers": [
+        "API_KEY_VARIABLES",
+        "AnthropicProvider",
+        "BaseModelInfo",
+        "ChatModel",
+        "Checkpoint",
+        "CostEstimate",
+        "JOB_STATUSES",
+        "JobEvent",
+        "JobRequest",
+        "JobStatus",
+        "LocalProvider",
+        "Message",
+        "Method",
+        "NO_FINE_TUNING",
+        "NotSupportedError",
+        "OpenAIProvider",
+        "PROVIDERS",
+        "Provider",
+        "ProviderError",
+        "ProviderJob",
+        "SCRATCH",
+        "StepMetrics",
+        "TERMINAL_STATUSES",
+        "TrainingFiles",
+        "get_provider",
+        "redact",
+    ],
+    "agenthone.registry": [
+        "DEPLOYMENTS_DDL",
+        "Deployment",
+        "ModelVersionInfo",
+        "RegisteredChatModel",
+        "RegistryError",
+        "archive",
+        "comparison_defaults",
+        "current_deployment",
+        "deploy",
+        "deployments",
+        "list_versions",
+        "load",
+        "load_info",
+        "parse_model_ref",
+        "register",
+        "remove_alias",
+        "set_alias",
+        "tag_evaluation",
+    ],
+    "agenthone.reports": [
+        "ReportError",
+        "ReportResult",
+        "available_reports",
+        "notebook_parameters",
+        "parse_parameter",
+        "run_report",
+    ],
+    "agenthone.sample": [
+        "DEFAULT_END",
+        "SCALES",
+        "SampleManifest",
+        "generate_sample",
+    ],
+    "agenthone.store": [
+        "FORMATS",
+        "FileReport",
+        "IngestReport",
+        "Store",
+        "detect_format",
+    ],
+    "agenthone.training": [
+        "CostLimitError",
+        "DEFAULT_BASE_MODELS",
+        "DatasetNotFoundError",
+        "EfficiencyReport",
+        "FINAL_STATUSES",
+        "GateResult",
+        "JOB_TABLES",
+        "Job",
+        "JobManager",
+        "JobNotFoundError",
+        "QualityGate",
+        "analyze_curves",
+        "ensure_job_tables",
+        "load_dataset",
+        "plot_curves",
+        "watch_job",
+    ],
+}
+
+
+def test_every_subpackage_is_pinned() -> None:
+    found = {f"agenthone.{m.name}" for m in pkgutil.iter_modules(agenthone.__path__) if m.ispkg}
+    assert {"agenthone", *found} == set(PUBLIC_API)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_API))
+def test_public_names(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert len(exported) == len(set(exported)), f"{name}.__all__ lists a name twice"
+    assert sorted(exported) == PUBLIC_API[name]
+    for attr in exported:
+        assert hasattr(module, attr), f"{name}.{attr} does not resolve"
