@@ -355,14 +355,12 @@ def job_summary(job: Job, out: Console, err: Console) -> None:
         err.print(markup("  [yellow]quality gate failed:[/] {}", "; ".join(job.gate.get("reasons") or [])))
 
 
-def watch_with_progress(job_id: str, console: Console, *, quiet: bool, settings: Settings | None = None) -> Job:
+def watch_with_progress(job_id: str, console: Console, *, quiet: bool, settings: Settings) -> Job:
     """Follow a job with a progress bar on ``console`` until it is done (Ctrl-C stops watching, not the job)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from agenthone.config import Settings
     from agenthone.training import watch_job
 
-    settings = settings or Settings.load()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

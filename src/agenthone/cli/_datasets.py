@@ -239,9 +239,10 @@ class _quiet:
 @handles_errors
 def list_(as_json: bool = typer.Option(False, "--json", help="Print as one JSON document.")) -> None:
     """Every built dataset version: counts, digest, quality and its MLflow run."""
+    from agenthone.config import Settings
     from agenthone.datasets import list_datasets
 
-    found = list_datasets()
+    found = list_datasets(settings=Settings.load())
     rows: list[dict[str, Any]] = [
         {
             "dataset": d.ref,
@@ -292,9 +293,10 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print as one JSON document."),
 ) -> None:
     """A dataset version: counts, cleaning (PII by type, duplicates), quality, recommendations, examples."""
+    from agenthone.config import Settings
     from agenthone.datasets import load
 
-    ds = load(ref)
+    ds = load(ref, settings=Settings.load())
     quality = ds.quality()
     shown = ds.examples(split.value)[:examples] if examples else []
     doc = {
@@ -378,10 +380,11 @@ def export(
 
     Exit codes: 0 written; 2 unknown dataset or unwritable folder.
     """
+    from agenthone.config import Settings
     from agenthone.datasets import load
     from agenthone.datasets._export import EXPORT_EXTENSIONS, convert
 
-    ds = load(ref)
+    ds = load(ref, settings=Settings.load())
     try:
         paths = ds.export(fmt.value, out)
     except OSError as exc:

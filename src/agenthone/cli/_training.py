@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -15,6 +14,7 @@ from agenthone.cli._app import app, console, err, fail, handles_errors, key_valu
 
 if TYPE_CHECKING:
     from agenthone.training import Job
+    from agenthone.workbench import Workbench
 
 jobs_app = sub_app("jobs", "Fine-tuning jobs: list, show, events, watch, cancel.")
 models_app = sub_app("models", "The model registry: list, register, alias, deploy, archive.")
@@ -190,7 +190,7 @@ def jobs_list(
                     status_text(j.status),
                     j.provider,
                     j.method,
-                    Path(str(j.base_model)).name if j.provider == "local" else str(j.base_model),
+                    _display_model(wb, j.provider, str(j.base_model)),
                     j.dataset_ref,
                     j.created_at.strftime("%Y-%m-%d %H:%M") if j.created_at else "-",
                     f"{cost:.2f}" if cost is not None else "-",
@@ -490,13 +490,14 @@ def models_base(
     from dataclasses import asdict
 
     from agenthone.config import Settings
-    from agenthone.providers import NO_FINE_TUNING, get_provider
+    from agenthone.providers import FineTuner, get_provider
 
-    found = get_provider(provider, settings=Settings.load()).list_base_models()
+    prov = get_provider(provider, settings=Settings.load())
+    found = prov.list_base_models() if isinstance(prov, FineTuner) else []
 
     def view() -> RenderableType:
         if not found:
-            return NO_FINE_TUNING if provider == "anthropic" else f"{provider} lists no fine-tunable models"
+            return prov.fine_tuning_hint or f"{provider} lists no fine-tunable models"
         return table(
             ["model", "methods", "$ per 1M training tokens", "note"],
             (
@@ -634,3 +635,13 @@ def models_archive(
     with Workbench.open(read_only=True) as wb:
         info = archive(name, version, settings=wb.settings, store=wb.store)
     render(info.as_dict(), as_json=as_json, view=f"archived {name} version {info.version}")
+
+
+def _display_model(wb: Workbench, provider: str, model: str) -> str:
+    """A model as its provider shortens it for tables (a local folder by its name)."""
+    from agenthone.errors import HoneError
+
+    try:
+        return str(wb.fine_tuner(provider).display_model(model))
+    except HoneError:  # a provider no longer installed: show the id as stored
+        return model
