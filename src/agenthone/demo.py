@@ -121,17 +121,8 @@ def _info(state: DemoState, ui: DemoOutput) -> None:
 
 
 def run_report_step(state: DemoState, ui: DemoOutput, name: str, params: dict[str, Any] | None = None) -> None:
-    """Run a report notebook from a demo step, releasing the store while its kernel works."""
-    from agenthone.reports import run_report
-
-    # the report's kernel opens the store itself: release our write lock while it runs
-    state.wb.store.close()
-    try:
-        result = run_report(name, params or {}, settings=state.wb.settings)
-    finally:
-        from agenthone.workbench import Workbench
-
-        state.wb = Workbench.open(state.wb.settings.home)
+    """Run a report notebook from a demo step (the workbench releases the store while its kernel works)."""
+    result = state.wb.report(name, params or {})
     if result.ok and result.html is not None:
         ui.say(f"report {name}: {result.html}")
         state.reports[name] = result.html
@@ -277,23 +268,16 @@ DEMO_MODEL_NAME = "demo-assistant"
 
 
 def _train(state: DemoState, ui: DemoOutput) -> None:
-    from agenthone.training import JobManager
 
     ref = state.extras.get("dataset")
     if not ref:
         ui.say("no demo dataset was built; skipping fine-tuning")
         return
-    jobs = JobManager.open(state.wb)
+    jobs = state.wb.jobs
     job = jobs.submit(ref, provider="local", hyperparameters=DEMO_TRAINING, seed=state.seed)
     ui.say(f"submitted {job.job_id} (local sft of a small model built from a config) on {ref}")
-    state.wb.store.close()  # the watcher opens the store only while it syncs
-    try:
+    with state.wb.store.released():  # the watcher opens the store only while it syncs
         job = watch_with_progress(job.job_id, ui.err, quiet=False, settings=state.wb.settings)
-    finally:
-        from agenthone.workbench import Workbench
-
-        state.wb = Workbench.open(state.wb.settings.home)
-    jobs = JobManager.open(state.wb)
     job_summary(job, ui.out, ui.err)
     for line in jobs.efficiency(job.job_id).summary():
         ui.say(f"  {line}")

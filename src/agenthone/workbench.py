@@ -26,9 +26,9 @@ from agenthone.store._ingest import ProgressCallback
 from agenthone.store._readers import Format
 
 if TYPE_CHECKING:
-    from agenthone.datasets import DatasetCatalog
+    from agenthone.datasets import Dataset, DatasetCatalog
     from agenthone.evaluation import EvaluationResult
-    from agenthone.providers import ChatProvider, FineTuner, Provider
+    from agenthone.providers import ChatModel, ChatProvider, FineTuner, Provider
     from agenthone.registry import Registry
     from agenthone.reports import ReportResult
     from agenthone.training import JobManager
@@ -132,7 +132,7 @@ class Workbench:
 
         return get_fine_tuner(name, settings=self.settings, **options)
 
-    def evaluate(self, model: Any, dataset: Any, **options: Any) -> EvaluationResult:
+    def evaluate(self, model: str | ChatModel, dataset: str | Dataset, **options: Any) -> EvaluationResult:
         """Score ``model`` on a dataset split (see :func:`agenthone.evaluation.evaluate`)."""
         from agenthone.evaluation import evaluate
 

@@ -23,6 +23,7 @@ from agenthone.providers._base import message_text, prompt_of
 if TYPE_CHECKING:
     import pandas as pd
 
+    from agenthone.datasets import Dataset
     from agenthone.store import Store
 
 __all__ = ["EvaluationResult", "ProgressCallback", "evaluate", "evaluation_of", "latest_evaluation"]
@@ -103,7 +104,7 @@ def _max_new_tokens(references: Sequence[str]) -> int:
 
 def evaluate(
     model: str | ChatModel,
-    dataset: str | Any,
+    dataset: str | Dataset,
     *,
     split: str = "test",
     limit: int | None = None,

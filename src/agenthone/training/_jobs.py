@@ -169,7 +169,7 @@ class JobManager:
 
     def submit(
         self,
-        dataset: str | Any,
+        dataset: str | Dataset,
         *,
         provider: str = "local",
         base_model: str | None = None,
@@ -499,7 +499,7 @@ class JobManager:
         return {"provider": job.provider, "model": base, "job_id": job.job_id}
 
 
-def _dataset_scope(ds: Any) -> tuple[str | None, str | None]:
+def _dataset_scope(ds: Dataset) -> tuple[str | None, str | None]:
     """The agent and category a dataset covers (one name, or a short list)."""
     spec = ds.manifest.get("spec") if isinstance(ds.manifest, dict) else None
     agents: list[str] = []

@@ -18,13 +18,15 @@ from agenthone.training._job import FAILED_GATE, Job, now
 if TYPE_CHECKING:
     import pandas as pd
 
+    from agenthone.datasets import Dataset
+
 __all__ = ["finalize_run", "log_step_metrics", "set_run_tag", "start_run"]
 
 
 def start_run(
     settings: Settings,
     job_id: str,
-    ds: Any,
+    ds: Dataset,
     *,
     provider: str,
     method: str,
