@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agenthone._process import pid_alive
 from agenthone.providers._base import (
     TERMINAL_STATUSES,
     BaseModelInfo,
@@ -399,26 +400,19 @@ class LocalProvider(ChatProvider, FineTuner):
 
 
 def _alive(pid: Any) -> bool:
+    """Is the worker ``pid`` still training (a reused pid of another program does not count)?"""
     if not pid:
         return False
     pid = int(pid)
     proc = _CHILDREN.get(pid)
     if proc is not None:
         return proc.poll() is None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    if stat.exists():
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
         try:
-            fields = stat.read_text().rsplit(")", 1)[-1].split()
-            if fields and fields[0] == "Z":
-                return False
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            return b"_local_worker" in cmdline
+            return b"_local_worker" in cmdline.read_bytes()
         except OSError:
             return False
     return True

@@ -10,9 +10,9 @@ import socket
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+from agenthone._process import pid_alive
 from agenthone.config import Settings
 from agenthone.errors import HoneError
 from agenthone.providers import TERMINAL_STATUSES
@@ -155,23 +155,8 @@ def interrupted_submission(job: Job, *, timeout_s: float = SUBMISSION_TIMEOUT_S)
         return None
     recorded = job.details.get("submitter") or {}
     pid, host = recorded.get("pid"), recorded.get("host")
-    if isinstance(pid, int) and host == socket.gethostname() and not _process_alive(pid):
+    if isinstance(pid, int) and host == socket.gethostname() and not pid_alive(pid):
         return f"submission was interrupted: its process {pid} on {host} is gone"
     if job.created_at is not None and (now() - job.created_at).total_seconds() > timeout_s:
         return f"submission was interrupted: no provider job after {timeout_s / 3600:g} h"
     return None
-
-
-def _process_alive(pid: int) -> bool:
-    if os.name == "nt":  # os.kill would end the process there; rely on the timeout instead
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (dead, not yet reaped by its parent) still answers signal 0
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
