@@ -1,0 +1,1 @@
+"""Online experiments: assignment, peeking-safe statistics and decisions."""
