@@ -45,6 +45,7 @@ bench: setup
 	$(BIN)/python benchmarks/analytics.py
 	$(BIN)/python benchmarks/datasets.py
 	$(BIN)/python benchmarks/train_local.py
+	$(BIN)/python benchmarks/experiments.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
