@@ -113,8 +113,8 @@ class ExperimentRecords:
         with self.store.locked() as con:
             rows = con.execute(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('experiments', 'exposures')"
-            ).fetchone()
-        return bool(rows and rows[0] == 2)
+            ).fetchall()
+        return bool(rows and rows[0][0] == 2)
 
     # -- experiments -------------------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class ExperimentRecords:
     ) -> None:
         self.store._writable()
         with self.store.locked() as con:
-            if con.execute("SELECT 1 FROM experiments WHERE name = ?", [design.name]).fetchone():
+            if con.execute("SELECT 1 FROM experiments WHERE name = ?", [design.name]).fetchall():
                 raise DesignError(f"experiment {design.name!r} exists already (stop it, or pick another name)")
             con.execute(
                 "INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, NULL, NULL, ?, ?, ?)",
