@@ -321,7 +321,9 @@ class MetricTest:
     """primary | guardrail"""
     result: TestResult
     p_adjusted: float
+    """adjusted across every (metric, treatment) test of the analysis"""
     significant: bool
+    """the primary metric: adjusted p < alpha; a guardrail: unadjusted p < alpha (harm is read strictly)"""
     higher_is_better: bool
     cuped_theta: float | None = None
     """the CUPED coefficient when a pre-period covariate adjusted the metric"""
@@ -382,7 +384,7 @@ class ExperimentStatus:
                 "units": self.units,
                 "exposures": self.exposures,
                 "with_outcomes": self.with_outcomes,
-                "srm": self.srm.as_dict(),
+                "srm": dataclasses.asdict(self.srm),
                 "planned_n": self.planned_n,
                 "progress": self.progress,
                 "start": self.start,
@@ -487,9 +489,9 @@ class ExperimentAnalysis:
                 "units": self.units,
                 "counts": self.counts,
                 "mixed_units": self.mixed_units,
-                "srm": self.srm.as_dict(),
-                "decision": self.decision.as_dict(),
-                "decisions": {k: v.as_dict() for k, v in self.decisions.items()},
+                "srm": dataclasses.asdict(self.srm),
+                "decision": dataclasses.asdict(self.decision),
+                "decisions": {k: dataclasses.asdict(v) for k, v in self.decisions.items()},
                 "planned_n": self.planned_n,
                 "start": self.start,
                 "last": self.last,
@@ -568,14 +570,43 @@ def _planned_from_control(experiment: Experiment, frame: pd.DataFrame, kinds: di
     return n if n > 0 else None
 
 
+def _tau(experiment: Experiment, frame: pd.DataFrame) -> float | None:
+    """The mSPRT mixing scale of the primary metric: the planned effect as an absolute difference, from the
+    planning baseline (else the control's observed mean); None (the test's default) when it is unknown."""
+    design = experiment.design
+    if not design.relative:
+        return design.mde
+    baseline = experiment.baseline
+    if baseline is None:
+        values = frame.loc[frame["variant"] == design.control, design.primary_metric].dropna()
+        baseline = float(values.mean()) if len(values) else None
+    tau = abs(baseline * design.mde) if baseline else 0.0
+    return tau if tau > 0 else None
+
+
 def _test(
-    metric: str, kind: str, control: Any, treatment: Any, *, names: tuple[str, str], alpha: float, fixed: bool
+    metric: str,
+    kind: str,
+    control: Any,
+    treatment: Any,
+    *,
+    names: tuple[str, str],
+    alpha: float,
+    fixed: bool,
+    tau: float | None = None,
 ) -> TestResult:
     from agenthone.experiments._stats import proportion_test, sequential_test, welch_test
 
     if not fixed:
         return sequential_test(
-            control, treatment, alpha=alpha, kind=kind, metric=metric, control_name=names[0], treatment_name=names[1]
+            control,
+            treatment,
+            alpha=alpha,
+            tau=tau,
+            kind=kind,
+            metric=metric,
+            control_name=names[0],
+            treatment_name=names[1],
         )
     if kind == "proportion":
         return proportion_test(
@@ -614,6 +645,7 @@ def analyze(
     frame, kinds = built.frame, built.kinds
     srm = _srm(experiment, frame)
     planned = experiment.planned_n or _planned_from_control(experiment, frame, kinds)
+    tau = _tau(experiment, frame)
 
     raw: list[tuple[str, TestResult, float | None]] = []
     skipped: dict[str, str] = {}
@@ -645,8 +677,11 @@ def analyze(
                 names=(design.control, treatment),
                 alpha=design.alpha,
                 fixed=fixed,
+                tau=tau if metric == design.primary_metric else None,
             )
             raw.append((metric, result, theta))
+    # the family: every (metric, treatment) test; the decision reads the primary metric's adjusted p-value
+    # and the guardrails' unadjusted ones (a missed harm costs more than a second look)
     adjusted = adjust_pvalues([r.p_value for _, r, _ in raw], correction) if raw else []
     tests = [
         MetricTest(
@@ -654,7 +689,7 @@ def analyze(
             role="primary" if metric == design.primary_metric else "guardrail",
             result=result,
             p_adjusted=p,
-            significant=p < design.alpha,
+            significant=(p if metric == design.primary_metric else result.p_value) < design.alpha,
             higher_is_better=HIGHER_IS_BETTER.get(metric, True),
             cuped_theta=theta,
         )
@@ -669,7 +704,7 @@ def analyze(
             continue
         decisions[treatment] = decide(
             dataclasses.replace(primary.result, p_value=primary.p_adjusted),
-            [dataclasses.replace(t.result, p_value=t.p_adjusted) for t in mine if t.role == "guardrail"],
+            [t.result for t in mine if t.role == "guardrail"],
             srm=srm,
             alpha=design.alpha,
             planned_n=planned,
@@ -758,6 +793,7 @@ def _daily(built: _Built, experiment: Experiment) -> pd.DataFrame:
     ev = ev.assign(day=ev["timestamp"].dt.floor("D"))
     per_day = ev.groupby(["unit", "day"])[metric].agg(["sum", "count"]).reset_index()
     kind = built.kinds.get(metric, "mean")
+    tau = _tau(experiment, built.frame)
     rows = []
     for day in sorted(per_day["day"].unique()):
         upto = per_day[per_day["day"] <= day].groupby("unit")[["sum", "count"]].sum()
@@ -772,6 +808,7 @@ def _daily(built: _Built, experiment: Experiment) -> pd.DataFrame:
                 control,
                 treated,
                 alpha=design.alpha,
+                tau=tau,
                 kind=kind,
                 metric=metric,
                 control_name=design.control,

@@ -13,6 +13,7 @@ any read through this service, on :meth:`Experiments.flush` and :meth:`Experimen
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import json
 import threading
 import time
@@ -385,7 +386,11 @@ class Experiments:
         decision = None
         if record_decision:
             analysis = self.analyze(name)
-            decision = {**analysis.decision.as_dict(), "analysed_at": _now().isoformat(), "units": analysis.units}
+            decision = {
+                **dataclasses.asdict(analysis.decision),
+                "analysed_at": _now().isoformat(),
+                "units": analysis.units,
+            }
         self.records.set_stopped(name, decision)
         self._designs.pop(name, None)
         return self.get(name)
