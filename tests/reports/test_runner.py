@@ -16,6 +16,7 @@ from agenthone.reports import ReportError, available_reports, notebook_parameter
 SHIPPED = {
     "agent_performance",
     "dataset_quality",
+    "experiment",
     "edit_insights",
     "model_comparison",
     "training_run",
