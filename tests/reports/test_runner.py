@@ -16,8 +16,8 @@ from agenthone.reports import ReportError, available_reports, notebook_parameter
 SHIPPED = {
     "agent_performance",
     "dataset_quality",
-    "experiment",
     "edit_insights",
+    "experiment",
     "model_comparison",
     "training_run",
     "workspace_overview",
