@@ -28,6 +28,7 @@ from agenthone.store._readers import Format
 if TYPE_CHECKING:
     from agenthone.datasets import Dataset, DatasetCatalog
     from agenthone.evaluation import EvaluationResult
+    from agenthone.experiments._store import Experiments
     from agenthone.providers import ChatModel, ChatProvider, FineTuner, Provider
     from agenthone.registry import Registry
     from agenthone.reports import ReportResult
@@ -80,6 +81,8 @@ class Workbench:
         return cls(settings, Store.open(settings, read_only=read_only))
 
     def close(self) -> None:
+        if "experiments" in self.__dict__:  # write buffered exposures first
+            self.experiments.close()
         self.store.close()
 
     def __enter__(self) -> Workbench:
@@ -113,6 +116,13 @@ class Workbench:
         from agenthone.registry import Registry
 
         return Registry(settings=self.settings, store=self.store)
+
+    @cached_property
+    def experiments(self) -> Experiments:
+        """Online experiments: create, assign units, analyse, stop."""
+        from agenthone.experiments._store import Experiments
+
+        return Experiments(self.store)
 
     def provider(self, name: str, **options: Any) -> Provider:
         """A provider configured from ``[providers.<name>]`` in hone.toml and ``options``."""

@@ -17,6 +17,7 @@ SHIPPED = {
     "agent_performance",
     "dataset_quality",
     "edit_insights",
+    "experiment",
     "model_comparison",
     "training_run",
     "workspace_overview",
