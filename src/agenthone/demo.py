@@ -330,6 +330,24 @@ def _register(state: DemoState, ui: DemoOutput) -> None:
     state.extras["model_version"] = info.uri
 
 
+def _experiments(state: DemoState, ui: DemoOutput) -> None:
+    """What ``hone exp analyze`` says of every experiment in the logs (the sample plants an A/B and an A/A test)."""
+    found = state.wb.experiments.list()
+    if not found:
+        ui.say("no experiments in the logs")
+        return
+    for experiment in found:
+        analysis = state.wb.experiments.analyze(experiment.name)
+        for n, line in enumerate(analysis.summary()):
+            ui.say(("" if n == 0 else "  ") + line)
+        state.extras.setdefault("experiments", []).append(experiment.name)
+
+
+def _experiment_reports(state: DemoState, ui: DemoOutput) -> None:
+    for name in state.extras.get("experiments", []):
+        run_report_step(state, ui, "experiment", {"experiment": name})
+
+
 def _training_reports(state: DemoState, ui: DemoOutput) -> None:
     if not state.extras.get("job_id"):
         ui.say("no fine-tuning job; skipping the training reports")
@@ -348,6 +366,8 @@ STEPS: list[DemoStep] = [
     DemoStep("insights", "What people change in agents' outputs", _insights),
     DemoStep("performance-report", "Report: agent performance", _performance_report),
     DemoStep("edit-report", "Report: edit insights", _edit_report),
+    DemoStep("experiments", "Experiments: the A/B tests in the logs (hone exp analyze)", _experiments),
+    DemoStep("experiment-reports", "Reports: experiments", _experiment_reports),
     DemoStep("dataset", "Dataset: build from the sample logs (PII redacted, deduplicated, split)", _build),
     DemoStep("validate", "Dataset: validate its OpenAI chat export", _validate),
     DemoStep("dataset-report", "Report: dataset quality", _dataset_report),
