@@ -119,6 +119,7 @@ PUBLIC_API: dict[str, list[str]] = {
         "score",
         "token_f1",
     ],
+    "agenthone.experiments": [],
     "agenthone.providers": [
         "API_KEY_VARIABLES",
         "AnthropicProvider",
