@@ -241,8 +241,11 @@ def test_the_planted_regression_of_the_sample_is_found(sample_store_file: Path, 
     assert len(report.controls) >= 10
 
 
-def test_hone_models_impact(workspace: Path, tmp_path: Path) -> None:
+def test_hone_models_impact(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from agenthone.cli import app
+    from agenthone.cli._app import console
+
+    monkeypatch.setattr(console, "width", 200)  # the table on full lines, whatever the terminal
 
     data = workspace / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -257,7 +260,7 @@ def test_hone_models_impact(workspace: Path, tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["agent"] == "deployed" and doc["deployment"]["version"] == "2"
     assert {m["metric"]: m["verdict"] for m in doc["metrics"]}["acceptance"] == "better"
-    result = runner.invoke(app, ["models", "impact", "copy"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["models", "impact", "copy"])
     assert result.exit_code == 0, result.output
     for text in ("acceptance", "latency_ms", "DiD", "better", "copy version 2"):
         assert text in result.stdout, text
