@@ -16,6 +16,7 @@ from agenthone.experiments._impact import (
     deployment_impact,
     impact,
     latest_deployment,
+    model_impact,
 )
 from tests.analytics.conftest import make_store
 from tests.conftest import run_record
@@ -211,6 +212,21 @@ def test_the_latest_deployment_and_who_changed(deployed_store: Any) -> None:
     doc = json.loads(json.dumps(report.as_dict()))
     assert doc["metrics"][0]["metric"] == "acceptance" and doc["deployment"]["model_name"] == "copy"
     assert len(report.frame()) == 5
+
+
+def test_model_impact_resolves_the_registered_version(deployed_store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agenthone import registry
+    from agenthone.registry import ModelVersionInfo
+
+    def info(version: str) -> ModelVersionInfo:
+        return ModelVersionInfo("copy", version, [], None, None, None, archived=False, created_at=None, run_id=None)
+
+    monkeypatch.setattr(registry, "load_info", lambda ref, settings: info("2"))
+    report = model_impact("models:/copy@champion", store=deployed_store, settings=None)  # type: ignore[arg-type]
+    assert report is not None and report.deployment is not None and report.deployment["version"] == "2"
+    assert report.agent == "deployed" and report.metric("acceptance").verdict == "better"
+    monkeypatch.setattr(registry, "load_info", lambda ref, settings: info("3"))  # a version never deployed
+    assert model_impact("models:/copy/3", store=deployed_store, settings=None) is None  # type: ignore[arg-type]
 
 
 def test_a_named_date_and_the_errors(deployed_store: Any) -> None:

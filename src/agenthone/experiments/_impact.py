@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from agenthone.config import Settings
     from agenthone.store import Store
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "deployment_impact",
     "impact",
     "latest_deployment",
+    "model_impact",
 ]
 
 
@@ -142,7 +144,7 @@ class ImpactReport:
         """One row per metric."""
         import pandas as pd
 
-        return pd.DataFrame([m.as_dict() for m in self.metrics])
+        return pd.DataFrame([asdict(m) for m in self.metrics])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -387,7 +389,8 @@ def impact(
             "verdict": verdict,
         }
         results.append(MetricImpact(**row))
-    if not any(r.n_controls for r in results):
+    measured = [r for r in results if r.verdict != "no data"]
+    if measured and not any(r.n_controls for r in measured):
         notes.append("no unchanged agents to compare with: the verdicts rest on the plain before/after change")
     if any(r.n_after == 0 for r in results) and any(r.n_before for r in results):
         notes.append("no data after the change yet for some metrics")
@@ -454,3 +457,17 @@ def deployment_impact(
     if target is None:
         raise ImpactError(f"{model} was never deployed; name the agent to compare around that date")
     return impact(store, target, at, days=days, alpha=alpha)
+
+
+def model_impact(model: str, *, store: Store, settings: Settings, days: int = 14) -> ImpactReport | None:
+    """The impact of the latest deployment of a registered version (``models:/NAME@ALIAS`` resolved now).
+
+    None when that version was never deployed.
+    """
+    from agenthone.registry import load_info
+
+    info = load_info(model, settings=settings)
+    ref = f"{info.name}/{info.version}"
+    if latest_deployment(store, ref) is None:
+        return None
+    return deployment_impact(store, ref, days=days)
