@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from agenthone.workbench import Workbench
 
 jobs_app = sub_app("jobs", "Fine-tuning jobs: list, show, events, watch, cancel.")
-models_app = sub_app("models", "The model registry: list, register, alias, deploy, archive.")
+models_app = sub_app("models", "The model registry: list, register, alias, deploy, impact, archive.")
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -619,6 +619,102 @@ def models_deployments(
             title="Deployments",
         ),
     )
+
+
+@models_app.command("impact")
+@handles_errors
+def models_impact(
+    name: str = typer.Argument(..., help="Registered model: NAME, NAME/VERSION or NAME@ALIAS."),
+    agent: str | None = typer.Option(None, "--agent", "-a", help="Agent (default: the one NAME was last deployed to)."),
+    date: str | None = typer.Option(None, "--date", help="YYYY-MM-DD: compare around this date, not the deployment."),
+    days: int = typer.Option(14, "--days", min=1, help="Days compared on each side."),
+    as_json: bool = typer.Option(False, "--json", help="Print as one JSON document."),
+) -> None:
+    """Did the agent do better after NAME was deployed, net of the agents that changed nothing meanwhile?"""
+    from agenthone.experiments._impact import deployment_impact
+    from agenthone.workbench import Workbench
+
+    with Workbench.open(read_only=True) as wb:
+        report = deployment_impact(wb.store, name, agent=agent, at=date, days=days)
+    render(report.as_dict(), as_json=as_json, view=lambda: _impact_view(report))
+
+
+def _impact_view(report: Any) -> list[RenderableType]:
+    """Per metric: before, after, the change and the DiD with intervals (rates in points, cost per 1k runs)."""
+    import math
+
+    from rich import box
+
+    from agenthone._views import pct
+
+    def number(v: float, signed: bool = False) -> str:
+        sign = "+" if signed else ""
+        return f"{v:{sign},.0f}" if abs(v) >= 100 else f"{v:{sign}.3g}"
+
+    def scale(m: Any) -> float:
+        return 1000.0 if m.metric == "cost_usd" else 1.0
+
+    def value(m: Any, v: float) -> str:
+        if math.isnan(v):
+            return "-"
+        return pct(v) if m.kind == "proportion" else number(v * scale(m))
+
+    def interval(m: Any, est: float, low: float, high: float) -> str:
+        if math.isnan(est):
+            return "-"
+        if m.kind == "proportion":
+            return f"{est * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
+        k = scale(m)
+        return f"{number(est * k, True)} [{number(low * k, True)}, {number(high * k, True)}]"
+
+    colours = {"better": "green", "worse": "red"}
+    rows = [
+        [
+            "cost_usd/1k" if m.metric == "cost_usd" else m.metric,
+            f"{m.n_before:,}/{m.n_after:,}",
+            value(m, m.before),
+            value(m, m.after),
+            interval(m, m.change, m.change_low, m.change_high),
+            interval(m, m.did, m.did_low, m.did_high),
+            "-" if math.isnan(m.did_p) else f"{m.did_p:.2g}",
+            markup(f"[{colours.get(m.verdict, 'white')}]{{}}[/]", m.verdict),
+        ]
+        for m in report.metrics
+    ]
+    title = markup("{} around {}", report.agent, report.at.strftime("%Y-%m-%d %H:%M UTC"))
+    if report.deployment:
+        d = report.deployment
+        title = markup(
+            "{}: {} version {} deployed {}", report.agent, d["model_name"], d["version"], d["deployed_at"][:16]
+        )
+    caption = (
+        f"{report.days} days before vs after; DiD = the agent's change minus the mean change of "
+        f"{len(report.controls)} unchanged agents ({len(report.excluded)} that changed left out); "
+        f"{100 * (1 - report.alpha):.0f}% intervals; rates change in points, cost in $ per 1,000 runs"
+    )
+    right = {"justify": "right", "no_wrap": True}
+    out: list[RenderableType] = [
+        table(
+            [
+                Column("metric", no_wrap=True),
+                Column("n", **right),  # type: ignore[arg-type]
+                Column("before", **right),  # type: ignore[arg-type]
+                Column("after", **right),  # type: ignore[arg-type]
+                Column("change [CI]", **right),  # type: ignore[arg-type]
+                Column("DiD [CI]", **right),  # type: ignore[arg-type]
+                Column("p (DiD)", **right),  # type: ignore[arg-type]
+                Column("verdict", no_wrap=True),
+            ],
+            rows,
+            title=title,
+            caption=caption,
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+    ]
+    out.extend(markup("[yellow]note:[/] {}", note) for note in report.notes)
+    return out
 
 
 @models_app.command("archive")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,9 @@ class EditDraft:
     model: str
     version: int
     outcome: str = "accept"
+    experiment: str | None = None
+    variant: str | None = None
+    unit: str | None = None
 
 
 @dataclass
@@ -52,6 +55,8 @@ class EditStats:
 
     n: int
     per_agent: dict[int, dict[str, float]]
+    experiments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    """(experiment, variant) -> edits, accepted and the set of units"""
 
 
 def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
@@ -69,8 +74,14 @@ def _mix(rng: np.random.Generator, n: int, mix: tuple[tuple[str, float], ...]) -
     return [out[i] for i in rng.permutation(n)]
 
 
-def plan_edits(plan: Plan, n: int, runs: RunTable, rng: np.random.Generator) -> list[EditDraft]:
-    """Who edited when, which run it came from, and the outcome of each edit (sorted by time)."""
+def plan_edits(
+    plan: Plan, n: int, runs: RunTable, rng: np.random.Generator, *, experiment_shares: tuple[float, float] = (0, 0)
+) -> list[EditDraft]:
+    """Who edited when, which run it came from, and the outcome of each edit (sorted by time).
+
+    ``experiment_shares`` of all edits go to the agents running the planted A/B and A/A tests (busy
+    agents, so the tests have the traffic to decide).
+    """
     agents = plan.agents
     tl = plan.timeline
     planted = plan.planted
@@ -79,7 +90,13 @@ def plan_edits(plan: Plan, n: int, runs: RunTable, rng: np.random.Generator) -> 
     for effect, agent in planted.items():
         share[agent] = _PLANTED_SHARE[effect]
     spread = rng.uniform(0.85, 1.15, len(healthy))
-    share[healthy] = (1.0 - sum(_PLANTED_SHARE.values())) * spread / spread.sum()
+    fixed = dict(zip((plan.ab_test, plan.aa_test), experiment_shares, strict=True))
+    for agent, agent_share in fixed.items():
+        if agent_share:
+            spread[healthy.index(agent)] = 0.0
+    share[healthy] = (1.0 - sum(_PLANTED_SHARE.values()) - sum(experiment_shares)) * spread / spread.sum()
+    for agent, agent_share in fixed.items():
+        share[agent] += agent_share
     per_agent = _largest_remainder(n, share)
     day_w = tl.day_weights()
 
@@ -174,6 +191,7 @@ def write_edits(
         a: {"n": 0, "accepted": 0, "before_n": 0, "before_acc": 0, "after_n": 0, "after_acc": 0, "effect": 0}
         for a in range(len(agents))
     }
+    exp_tallies: dict[tuple[str, str], dict[str, Any]] = {}
     lines: list[str] = []
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for k, e in enumerate(drafts):
@@ -227,6 +245,12 @@ def write_edits(
                 rec["accepted"] = True
             if rnd.random() < 0.5:
                 rec["metadata"] = {"editor": rnd.choice(_EDITORS), "seconds_spent": 3 + int(rnd.expovariate(1 / 40))}
+            if e.experiment is not None and e.variant is not None:
+                rec.setdefault("metadata", {}).update(experiment=e.experiment, variant=e.variant, unit=e.unit)
+                tally = exp_tallies.setdefault((e.experiment, e.variant), {"n": 0, "accepted": 0, "units": set()})
+                tally["n"] += 1
+                tally["accepted"] += accepted
+                tally["units"].add(e.unit)
             lines.append(json.dumps(rec, ensure_ascii=False))
             t = tallies[a]
             t["n"] += 1
@@ -244,7 +268,7 @@ def write_edits(
             fh.write("\n".join(lines) + "\n")
     if progress is not None:
         progress("edits", n, n)
-    return EditStats(n=n, per_agent=tallies)
+    return EditStats(n=n, per_agent=tallies, experiments=exp_tallies)
 
 
 def _effect_seen(plan: Plan, a: int, ai: str, final: str, omission_phrase: str) -> bool:

@@ -18,6 +18,7 @@ from agenthone.sample._conversations import (
     write_conversations,
 )
 from agenthone.sample._edits import plan_edits, write_edits
+from agenthone.sample._experiments import AA_EDIT_SHARE, AB_EDIT_SHARE, experiments_truth, plant_experiments
 from agenthone.sample._malformed import write_malformed
 from agenthone.sample._plan import Plan, Timeline, make_plan, np_stream, py_stream
 from agenthone.sample._runs import RunTable, build_runs, realised_success, write_runs
@@ -76,6 +77,11 @@ def generate_sample(
 ) -> SampleManifest:
     """Write runs, edits and conversations of ~20 agents over ``days`` days, plus a ground-truth file.
 
+    Over the last six weeks one healthy agent runs a prompt A/B test (``prompt-ab``, the treatment's edits
+    accepted more often by a known lift) and another an A/A test (``aa-check``); their runs and edits carry
+    ``metadata.experiment``, ``variant`` and ``unit`` (a session), and ``ground_truth.json`` records both
+    under ``experiments``.
+
     The same seed, scale and end date always give byte-identical files. ``progress(stage, done, total)``
     is called now and then while writing, for a progress bar.
     """
@@ -91,7 +97,10 @@ def generate_sample(
     plan = make_plan(seed, scale, timeline)
 
     runs = build_runs(plan, target["runs"], np_stream(seed, "runs"))
-    drafts = plan_edits(plan, target["edits"], runs, np_stream(seed, "edits"))
+    drafts = plan_edits(
+        plan, target["edits"], runs, np_stream(seed, "edits"), experiment_shares=(AB_EDIT_SHARE, AA_EDIT_SHARE)
+    )
+    planted = plant_experiments(plan, runs, drafts, np_stream(seed, "experiments"))
     pii: list[dict[str, Any]] = []
     overrides: dict[int, tuple[Any, str]] = {}
     edit_pii: list[dict[str, Any]] = []
@@ -106,7 +115,14 @@ def generate_sample(
         progress=progress,
     )
     write_runs(
-        paths["runs"], plan, runs, overrides=overrides, rnd=py_stream(seed, "run-text"), pii=pii, progress=progress
+        paths["runs"],
+        plan,
+        runs,
+        overrides=overrides,
+        rnd=py_stream(seed, "run-text"),
+        pii=pii,
+        progress=progress,
+        experiments=planted.runs,
     )
     pii.extend(edit_pii)
     convs = build_conversations(
@@ -125,6 +141,7 @@ def generate_sample(
     truth = _ground_truth(
         plan, counts=counts, runs=runs, tallies=stats.per_agent, convs=convs, pii=pii, malformed=malformed
     )
+    truth["experiments"] = experiments_truth(plan, planted, stats.experiments)
     with paths["ground_truth"].open("w", encoding="utf-8", newline="\n") as fh:
         json.dump(truth, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
@@ -167,9 +184,10 @@ def _ground_truth(
                 "task_types": [task.name for task in a.tasks],
                 "intent_types": list(a.intents),
                 "models": a.model_names,
-                "prompt_versions": [f"v{k}" for k in range(1, a.versions + 1)],
+                "prompt_versions": [f"v{k}" for k in range(1, a.versions + 1 + (i == plan.ab_test))],
                 "healthy": plan.healthy(i),
                 "effect": next((k for k, v in plan.planted.items() if v == i), None),
+                "experiment": {plan.ab_test: "prompt-ab", plan.aa_test: "aa-check"}.get(i),
                 "runs": len(success),
                 "edits": int(t["n"]),
                 "success_rate": round(float(success.mean()), 4) if len(success) else None,

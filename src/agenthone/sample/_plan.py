@@ -28,7 +28,7 @@ _HOURS = np.array(
 HOUR_P = _HOURS / _HOURS.sum()
 
 _STREAMS = (
-    "plan", "runs", "run-text", "edits", "edit-text", "conversations", "duplicates", "malformed",
+    "plan", "runs", "run-text", "edits", "edit-text", "conversations", "duplicates", "malformed", "experiments",
 )  # fmt: skip
 
 
@@ -88,6 +88,12 @@ class Plan:
     accept_after: float
     switches: tuple[np.ndarray, ...]
     """per agent, the epoch seconds at which prompt versions v2, v3 took over"""
+    ab_test: int
+    """the agent running the planted prompt A/B test"""
+    aa_test: int
+    """the agent running the planted A/A test"""
+    experiment_start: int
+    """epoch seconds when both planted experiments start (they run to the end of the sample)"""
 
     @property
     def planted(self) -> dict[str, int]:
@@ -100,6 +106,12 @@ class Plan:
 
     def healthy(self, agent: int) -> bool:
         return agent not in self.planted.values()
+
+
+EXPERIMENT_WEEKS = 6
+"""The planted experiments run over the sample's last six weeks."""
+AB_BASE_ACCEPT = 0.84
+"""Acceptance of the A/B agent outside the test; its two arms sit half the planted lift either side of it."""
 
 
 def make_plan(seed: int, scale: str, timeline: Timeline) -> Plan:
@@ -129,6 +141,16 @@ def make_plan(seed: int, scale: str, timeline: Timeline) -> Plan:
         if i == regression:  # the newest prompt version ships the day the regression starts
             points[-1] = float(timeline.since)
         switches.append(np.array([int(p) for p in points], dtype=np.int64))
+    # the experiments draw from their own stream, so every draw above is what it was before they existed
+    exp_rnd = py_stream(seed, "experiments")
+    free = [i for i in range(len(agents)) if i not in taken]
+    ab_test, aa_test = exp_rnd.sample(free, 2)
+    experiment_start = max(timeline.start, timeline.end + 1 - EXPERIMENT_WEEKS * WEEK)
+    for i in (ab_test, aa_test):  # the control prompt is the agent's newest, in place before the test starts
+        lo, hi = timeline.start + DAY, experiment_start - 3 * DAY
+        points = sorted(exp_rnd.uniform(lo, hi) if hi > lo else timeline.start for _ in range(len(switches[i])))
+        switches[i] = np.array([int(p) for p in points], dtype=np.int64)
+    p_accept[ab_test] = AB_BASE_ACCEPT
     return Plan(
         seed=seed,
         scale=scale,
@@ -143,6 +165,9 @@ def make_plan(seed: int, scale: str, timeline: Timeline) -> Plan:
         success_after=round(rnd.uniform(0.56, 0.64), 3),
         accept_after=round(rnd.uniform(0.52, 0.58), 3),
         switches=tuple(switches),
+        ab_test=ab_test,
+        aa_test=aa_test,
+        experiment_start=experiment_start,
     )
 
 

@@ -203,8 +203,13 @@ def write_runs(
     pii: list[dict[str, Any]],
     progress: Progress | None,
     pii_rate: float = 0.02,
+    experiments: dict[int, dict[str, str]] | None = None,
 ) -> None:
-    """Write runs.jsonl; ``overrides`` maps run index -> (input, output) of runs that fed an edit."""
+    """Write runs.jsonl; ``overrides`` maps run index -> (input, output) of runs that fed an edit.
+
+    ``experiments`` maps run index -> the experiment, variant and unit that go into its metadata.
+    """
+    tagged = experiments or {}
     n = len(table)
     agents = plan.agents
     writers = [Writer(DOMAINS[a.domain], a.name, rnd) for a in agents]
@@ -281,6 +286,8 @@ def write_runs(
                 rec["region"] = _REGIONS[region[i]]
             if client[i] >= 0:
                 rec["metadata"] = {"client_version": _CLIENTS[client[i]], "env": "prod" if i % 17 else "staging"}
+            if i in tagged:
+                rec.setdefault("metadata", {}).update(tagged[i])
             lines.append(dumps(rec, ensure_ascii=False))
             if len(lines) >= _BATCH:
                 fh.write("\n".join(lines) + "\n")
