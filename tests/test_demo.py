@@ -60,3 +60,20 @@ def test_insights_reuse_what_earlier_steps_found(sample_workspace: Path, tmp_pat
         get_step("insights").run(state, output)
     assert state.extras["insight_agents"] == state.extras["worst_agents"]
     assert "ALERT" in printed.getvalue() and "Agents with the lowest and the highest acceptance" in printed.getvalue()
+
+
+def test_the_demo_finds_the_planted_experiments_and_decides_as_the_truth_says(
+    sample_workspace: Path, ground_truth: dict[str, Any]
+) -> None:
+    from agenthone.workbench import Workbench
+
+    output, printed = _output()
+    with Workbench.open() as wb:
+        state = DemoState(wb=wb, sample_dir=sample_workspace / "no-sample-here", seed=0)
+        get_step("experiments").run(state, output)
+        assert sorted(state.extras["experiments"]) == sorted(ground_truth["experiments"])
+        decisions = {name: wb.experiments.analyze(name).decision.action for name in state.extras["experiments"]}
+    assert decisions["prompt-ab"] == "ship"  # the planted +18 points
+    assert decisions["aa-check"] != "ship"  # two identical arms
+    text = printed.getvalue()
+    assert "prompt-ab: SHIP" in text and "declared with a planned relative effect of 15%" in text

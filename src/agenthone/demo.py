@@ -330,16 +330,35 @@ def _register(state: DemoState, ui: DemoOutput) -> None:
     state.extras["model_version"] = info.uri
 
 
+DEMO_MDE = 0.15
+"""The relative minimum detectable effect the demo declares for the experiments it finds in the logs."""
+
+
 def _experiments(state: DemoState, ui: DemoOutput) -> None:
-    """What ``hone exp analyze`` says of every experiment in the logs (the sample plants an A/B and an A/A test)."""
+    """What ``hone exp analyze`` says of every experiment in the logs (the sample plants an A/B and an A/A test).
+
+    An experiment seen only in the logs' metadata is first declared as a team would with ``hone exp create``:
+    its variants as logged, a planned relative effect of :data:`DEMO_MDE`, alpha 0.05, power 0.8.
+    """
+    import json
+
     found = state.wb.experiments.list()
     if not found:
         ui.say("no experiments in the logs")
         return
+    truth_file = state.sample_dir / "ground_truth.json"
+    truth = json.loads(truth_file.read_text(encoding="utf-8")).get("experiments", {}) if truth_file.exists() else {}
     for experiment in found:
+        if experiment.source == "outcomes":
+            ui.say(f"{experiment.name}: found in the logs; declared with a planned relative effect of {DEMO_MDE:.0%}")
+            state.wb.experiments.create(experiment.design, mde=DEMO_MDE)
         analysis = state.wb.experiments.analyze(experiment.name)
         for n, line in enumerate(analysis.summary()):
             ui.say(("" if n == 0 else "  ") + line)
+        planted = truth.get(experiment.name)
+        if planted and planted.get("lift") is not None:  # only the sample has an answer key, to check against
+            metric = planted.get("metric", "acceptance")
+            ui.say(f"  the sample planted a lift of {float(planted['lift']):+.3f} in {metric}")
         state.extras.setdefault("experiments", []).append(experiment.name)
 
 
