@@ -94,6 +94,8 @@ class _Built:
     kinds: dict[str, str] = field(default_factory=dict)
     mixed_units: int = 0
     unknown_variant_events: int = 0
+    event_rows: Any = None
+    """For each event, its unit's row in ``frame`` (-1: none); saves re-matching unit ids by string."""
 
 
 def _events(store: Store, experiment: Experiment, kinds: Sequence[str]) -> pd.DataFrame:
@@ -134,6 +136,23 @@ def _events(store: Store, experiment: Experiment, kinds: Sequence[str]) -> pd.Da
     return pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0]
 
 
+def _text(values: pd.Series) -> pd.Series:
+    """``values`` as strings, converted only when they are not strings already (a copy of 1M ids costs)."""
+    import pandas as pd
+
+    return values if pd.api.types.is_string_dtype(values) else values.astype(str)
+
+
+def _known(variants: pd.Series, names: Sequence[str]) -> Any:
+    """Rows whose variant is one of ``names`` (a boolean array; factorised, fast on millions of rows)."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(variants, sort=False)
+    allowed = np.isin(np.asarray(uniques, dtype=object), list(names))
+    return (codes >= 0) & np.append(allowed, False)[codes]
+
+
 def _edit_distances(events: pd.DataFrame) -> None:
     """Add ``edit_distance`` to edit rows (normalised word-level distance of ai_output to final_output)."""
     import numpy as np
@@ -171,9 +190,11 @@ def _build(store: Store, experiment: Experiment, metrics: Sequence[str] | None =
         if metric not in events:
             events[metric] = np.nan
     exposures = ExperimentRecords(store).exposures(design.name)
-    known = set(design.variant_names)
-    unknown = int((~events["variant"].isin(known)).sum())
-    events = events[events["variant"].isin(known)].reset_index(drop=True)
+    # strings are factorised once: everything per unit below works on integer codes (1M units in well
+    # under a second, where string group-bys took tens of seconds)
+    keep = _known(events["variant"], design.variant_names)
+    unknown = int((~keep).sum())
+    events = events[keep].reset_index(drop=True)
 
     seen = pd.concat(
         [
@@ -182,37 +203,57 @@ def _build(store: Store, experiment: Experiment, metrics: Sequence[str] | None =
         ],
         ignore_index=True,
     ).dropna(subset=["unit"])
-    seen = seen[seen["variant"].isin(known)]
-    mixed = int((seen.groupby("unit")["variant"].nunique() > 1).sum()) if len(seen) else 0
-    first = seen.sort_values(["timestamp", "order"], kind="stable").drop_duplicates("unit")
+    seen = seen[_known(seen["variant"], design.variant_names)]
+    unit_codes, unit_names = pd.factorize(_text(seen["unit"]), sort=False)
+    variant_codes, variant_names = pd.factorize(_text(seen["variant"]), sort=False)
+    mixed = 0
+    if len(seen):  # units seen under more than one variant: their lowest and highest variant differ
+        lowest = np.full(len(unit_names), len(variant_names), dtype=np.int64)
+        highest = np.full(len(unit_names), -1, dtype=np.int64)
+        np.minimum.at(lowest, unit_codes, variant_codes)
+        np.maximum.at(highest, unit_codes, variant_codes)
+        mixed = int((lowest != highest).sum())
+    stamps = pd.to_datetime(seen["timestamp"], utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64)
+    order = np.lexsort((seen["order"].to_numpy(), stamps))
+    firsts = ~pd.Series(unit_codes[order]).duplicated().to_numpy()
+    first_rows = order[firsts]
+    first_codes = unit_codes[first_rows]
     frame = pd.DataFrame(
         {
-            "unit": first["unit"].astype(str).to_numpy(),
-            "variant": first["variant"].astype(str).to_numpy(),
-            "first_exposure": first["timestamp"].to_numpy(),
+            "unit": unit_names.take(first_codes),
+            "variant": variant_names.take(variant_codes[first_rows]),
+            "first_exposure": pd.to_datetime(stamps[first_rows], unit="us", utc=True),
         }
     )
-    if len(frame):
-        frame["first_exposure"] = pd.to_datetime(frame["first_exposure"], utc=True)
-    else:
-        frame["first_exposure"] = pd.Series([], dtype="datetime64[us, UTC]")
-    grouped = events.groupby("unit")
+    # events come after the exposures in ``seen`` (same order): their unit codes are already there
+    event_units = np.full(len(events), -1, dtype=np.int64)
+    in_seen = events["unit"].notna().to_numpy()
+    event_units[in_seen] = unit_codes[len(seen) - int(in_seen.sum()) :]
+    n_units = len(unit_names)
     kinds_of: dict[str, str] = {}
     for metric in wanted:
-        means = grouped[metric].mean()
-        frame[metric] = frame["unit"].map(means).astype(float)
-        counts = grouped[metric].count()
-        counts = counts[counts > 0]
+        values = events[metric].to_numpy(dtype=float, na_value=np.nan)
+        valid = ~np.isnan(values) & (event_units >= 0)
+        sums = np.bincount(event_units[valid], weights=values[valid], minlength=n_units)
+        counts = np.bincount(event_units[valid], minlength=n_units)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        frame[metric] = means[first_codes]
+        present = counts[counts > 0]
         kinds_of[metric] = (
-            "proportion" if metric in RATE_METRICS and len(counts) and bool((counts == 1).all()) else "mean"
+            "proportion" if metric in RATE_METRICS and len(present) and bool((present == 1).all()) else "mean"
         )
     for kind, column in (("edit", "edits"), ("run", "runs")):
-        per_unit = events[events["kind"] == kind].groupby("unit").size()
-        frame[column] = frame["unit"].map(per_unit).fillna(0).astype(int)
+        mask = (events["kind"] == kind).to_numpy() & (event_units >= 0)
+        frame[column] = np.bincount(event_units[mask], minlength=n_units)[first_codes].astype(int)
+    frame["_code"] = first_codes
     frame = frame.sort_values("first_exposure", kind="stable").reset_index(drop=True)
+    row_of_code = np.full(n_units, -1, dtype=np.int64)
+    row_of_code[frame.pop("_code").to_numpy()] = np.arange(len(frame))
+    event_rows = np.where(event_units >= 0, row_of_code[np.maximum(event_units, 0)], -1)
     if pre and len(frame):
         _add_pre_period(store, experiment, frame, wanted, kinds)
-    return _Built(events, frame, kinds_of, mixed, unknown)
+    return _Built(events, frame, kinds_of, mixed, unknown, event_rows)
 
 
 def _add_pre_period(
@@ -785,23 +826,36 @@ def _daily(built: _Built, experiment: Experiment) -> pd.DataFrame:
     events = built.events
     if not len(events) or metric not in events:
         return pd.DataFrame(columns=columns)
-    variant_of = built.frame.set_index("unit")["variant"]
-    ev = events.loc[events[metric].notna(), ["unit", "timestamp", metric]]
-    ev = ev[ev["unit"].isin(variant_of.index)]
-    if not len(ev):
+    import numpy as np
+
+    frame = built.frame
+    units = frame["unit"]
+    variant = frame["variant"].to_numpy(dtype=object)
+    values = events[metric].to_numpy(dtype=float, na_value=np.nan)
+    codes = built.event_rows
+    valid = ~np.isnan(values) & (codes >= 0)
+    if not valid.any():
         return pd.DataFrame(columns=columns)
-    ev = ev.assign(day=ev["timestamp"].dt.floor("D"))
-    per_day = ev.groupby(["unit", "day"])[metric].agg(["sum", "count"]).reset_index()
+    codes, values = codes[valid], values[valid]
+    days = pd.to_datetime(events.loc[valid, "timestamp"], utc=True).dt.floor("D").dt.tz_localize(None).to_numpy()
     kind = built.kinds.get(metric, "mean")
-    tau = _tau(experiment, built.frame)
+    tau = _tau(experiment, frame)
+    sums = np.zeros(len(units))
+    counts = np.zeros(len(units))
+    arms = {name: variant == name for name in design.variant_names}
     rows = []
-    for day in sorted(per_day["day"].unique()):
-        upto = per_day[per_day["day"] <= day].groupby("unit")[["sum", "count"]].sum()
-        means = (upto["sum"] / upto["count"]).rename("value").to_frame()
-        means["variant"] = variant_of.reindex(means.index).to_numpy()
-        control = means.loc[means["variant"] == design.control, "value"].to_numpy()
+    order = np.argsort(days, kind="stable")
+    codes, values, days = codes[order], values[order], days[order]
+    boundaries = np.flatnonzero(np.diff(days.astype("datetime64[D]").astype(np.int64))) + 1
+    for chunk in np.split(np.arange(len(days)), boundaries):
+        sums += np.bincount(codes[chunk], weights=values[chunk], minlength=len(units))
+        counts += np.bincount(codes[chunk], minlength=len(units))
+        day = days[chunk[0]]
+        seen = counts > 0
+        means = np.divide(sums, counts, out=np.zeros_like(sums), where=seen)
+        control = means[seen & arms[design.control]]
         for treatment in design.treatments:
-            treated = means.loc[means["variant"] == treatment, "value"].to_numpy()
+            treated = means[seen & arms[treatment]]
             if min(len(control), len(treated)) < _MIN_UNITS:
                 continue
             r = sequential_test(
