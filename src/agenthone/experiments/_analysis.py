@@ -196,13 +196,12 @@ def _build(store: Store, experiment: Experiment, metrics: Sequence[str] | None =
     unknown = int((~keep).sum())
     events = events[keep].reset_index(drop=True)
 
-    seen = pd.concat(
-        [
-            exposures.assign(order=0)[["unit", "variant", "timestamp", "order"]],
-            events.assign(order=1)[["unit", "variant", "timestamp", "order"]],
-        ],
-        ignore_index=True,
-    ).dropna(subset=["unit"])
+    parts = [
+        exposures.assign(order=0)[["unit", "variant", "timestamp", "order"]],
+        events.assign(order=1)[["unit", "variant", "timestamp", "order"]],
+    ]
+    parts = [part for part in parts if len(part)] or parts[1:]  # an empty part would turn strings into objects
+    seen = (pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]).dropna(subset=["unit"])
     seen = seen[_known(seen["variant"], design.variant_names)]
     unit_codes, unit_names = pd.factorize(_text(seen["unit"]), sort=False)
     variant_codes, variant_names = pd.factorize(_text(seen["variant"]), sort=False)
