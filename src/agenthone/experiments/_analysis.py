@@ -886,11 +886,15 @@ def _daily(built: _Built, experiment: Experiment) -> pd.DataFrame:
 
 
 def plot_lift(analysis: ExperimentAnalysis) -> Figure:
-    """The primary metric's difference (treatment - control) over time, shaded by its confidence sequence."""
-    import matplotlib.pyplot as plt
+    """The primary metric's difference (treatment - control) over time, shaded by its confidence sequence.
+
+    A bare Figure (not registered with pyplot), like every other plot of agenthone: a notebook shows it once.
+    """
+    from matplotlib.figure import Figure
 
     design = analysis.experiment.design
-    fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
+    fig = Figure(figsize=(9, 4), layout="constrained")
+    ax = fig.subplots()
     daily = analysis.daily
     if daily is None or daily.empty:
         ax.text(0.5, 0.5, "no outcomes yet", ha="center", va="center", transform=ax.transAxes)
