@@ -87,6 +87,20 @@ _TABLES = {"edit": "edits", "run": "runs"}
 # -- the per-unit frame ------------------------------------------------------------------------------
 
 
+_EFFECT_COLUMNS = (
+    "n_control",
+    "n_treatment",
+    "control_mean",
+    "treatment_mean",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "relative_lift",
+    "p_value",
+)
+"""The columns of one treatment-vs-control result, in the tests table and the daily series alike."""
+
+
 @dataclass
 class _Built:
     events: pd.DataFrame
@@ -479,15 +493,7 @@ class ExperimentAnalysis:
             "metric",
             "role",
             "kind",
-            "n_control",
-            "n_treatment",
-            "control_mean",
-            "treatment_mean",
-            "difference",
-            "ci_low",
-            "ci_high",
-            "relative_lift",
-            "p_value",
+            *_EFFECT_COLUMNS,
             "p_adjusted",
             "verdict",
             "cuped_theta",
@@ -809,19 +815,7 @@ def _daily(built: _Built, experiment: Experiment) -> pd.DataFrame:
 
     design = experiment.design
     metric = design.primary_metric
-    columns = [
-        "date",
-        "treatment",
-        "n_control",
-        "n_treatment",
-        "control_mean",
-        "treatment_mean",
-        "difference",
-        "ci_low",
-        "ci_high",
-        "relative_lift",
-        "p_value",
-    ]
+    columns = ["date", "treatment", *_EFFECT_COLUMNS]
     events = built.events
     if not len(events) or metric not in events:
         return pd.DataFrame(columns=columns)
