@@ -599,18 +599,8 @@ def _planned_from_control(experiment: Experiment, frame: pd.DataFrame, kinds: di
     if metric_kind(metric) == "proportion" and kinds.get(metric) == "mean":
         sd = max(sd, 1e-9)
     try:
-        from agenthone.experiments._stats import required_sample_size
-
         kind = "proportion" if kinds.get(metric) == "proportion" else "mean"
-        n = required_sample_size(
-            baseline=baseline,
-            mde=design.mde,
-            alpha=design.alpha,
-            power=design.power,
-            kind=kind,
-            sd=sd,
-            relative=design.relative,
-        )
+        n = design.required_sample_size(baseline, sd=sd, kind=kind)
     except (ValueError, ZeroDivisionError, OverflowError):
         return None
     return n if n > 0 else None

@@ -213,11 +213,14 @@ class ExperimentDesign(BaseModel):
                 return v
         raise KeyError(name)
 
-    def required_sample_size(self, baseline: float, *, sd: float | None = None) -> int:
-        """Units per arm for a fixed-horizon test to detect ``mde`` at ``alpha`` with ``power``."""
+    def required_sample_size(self, baseline: float, *, sd: float | None = None, kind: str | None = None) -> int:
+        """Units per arm for a fixed-horizon test to detect ``mde`` at ``alpha`` with ``power``.
+
+        ``kind`` overrides the primary metric's kind (a rate observed as per-unit means is tested as a mean).
+        """
         from agenthone.experiments._stats import required_sample_size
 
-        kind = metric_kind(self.primary_metric)
+        kind = kind or metric_kind(self.primary_metric)
         return required_sample_size(
             baseline=baseline,
             mde=self.mde,
