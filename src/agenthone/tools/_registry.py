@@ -130,7 +130,7 @@ def _conversation_rows(store: Store, agent: str | None) -> list[tuple[str, str, 
 
 
 def _run_rows(store: Store, agent: str | None) -> list[dict[str, Any]]:
-    where = "(metadata->>'tool' IS NOT NULL OR metadata->'tools' IS NOT NULL)"
+    where = "((metadata->>'tool') IS NOT NULL OR (metadata->'tools') IS NOT NULL)"
     params: list[Any] = []
     if agent:
         where += " AND agent_name = ?"
@@ -392,6 +392,7 @@ class ToolRegistry:
                              "run_success_rate": math.nan, "run_latency_ms_p50": math.nan, "run_tokens": 0,
                              "run_cost_usd": 0.0})  # fmt: skip
                 continue
+            a = acc[name]
             rows.append(
                 {
                     "tool": name,
