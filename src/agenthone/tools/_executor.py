@@ -8,7 +8,8 @@
 
 Plain functions run in worker threads, coroutine functions on the event loop. A call that raises, times
 out or names an unknown tool gives a failed :class:`CallResult`; the other calls go on. Only tools marked
-idempotent are retried (with exponential backoff). Each call adds one JSON line to the audit log: who
+idempotent are retried (with exponential backoff). Each call adds one JSON line to the audit log (written
+when its batch ends, so that redaction never delays a call): who
 (``agent``), which tool, when, how long, the outcome, and the arguments with PII and secrets redacted by
 the dataset stage's :class:`~agenthone.datasets.PiiRedactor`.
 """
@@ -131,6 +132,7 @@ class ToolExecutor:
         self._redactor = redactor
         self._redact = redact
         self._lock = threading.Lock()
+        self._pending: list[tuple[ToolCall, CallResult, datetime]] = []
 
     def _redacted(self, arguments: Mapping[str, Any]) -> str:
         text = json.dumps(arguments, default=str, ensure_ascii=False)
@@ -143,23 +145,36 @@ class ToolExecutor:
         return str(self._redactor.redact_text(text)[0])
 
     def _audit(self, call: ToolCall, result: CallResult, started: datetime) -> None:
-        if self.audit_log is None:
+        if self.audit_log is not None:
+            self._pending.append((call, result, started))
+
+    def _flush_audit(self) -> None:
+        """Write the batch's audit lines (redaction happens here, after the calls, so it never delays them)."""
+        pending, self._pending = self._pending, []
+        if self.audit_log is None or not pending:
             return
-        line = {
-            "timestamp": started.isoformat(),
-            "agent": self.agent,
-            "call_id": call.id,
-            "tool": call.name,
-            "arguments": self._redacted(call.arguments),
-            "duration_ms": round(result.duration_ms, 2),
-            "outcome": result.outcome,
-            "attempts": result.attempts,
-            "error": result.error,
-        }
+        lines = []
+        for call, result, started in pending:
+            lines.append(
+                json.dumps(
+                    {
+                        "timestamp": started.isoformat(),
+                        "agent": self.agent,
+                        "call_id": call.id,
+                        "tool": call.name,
+                        "arguments": self._redacted(call.arguments),
+                        "duration_ms": round(result.duration_ms, 2),
+                        "outcome": result.outcome,
+                        "attempts": result.attempts,
+                        "error": result.error,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         with self._lock:
             self.audit_log.parent.mkdir(parents=True, exist_ok=True)
             with self.audit_log.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+                fh.write("".join(line + "\n" for line in lines))
 
     async def _once(self, fn: Callable[..., Any], call: ToolCall, limit: float | None, pool: Executor) -> Any:
         if inspect.iscoroutinefunction(fn):
@@ -201,8 +216,6 @@ class ToolExecutor:
         return await self._gather(parsed, self.concurrency)
 
     async def _gather(self, parsed: list[ToolCall], concurrency: int) -> list[CallResult]:
-        if self.audit_log is not None and self._redact and self._redactor is None:
-            self._redacted({})  # load the redactor before any call is timed
         gate = asyncio.Semaphore(concurrency)
         # a thread that outlives its timeout cannot be stopped: the pool is not waited for, so it does not
         # hold up the results (it still runs to its end in the background)
@@ -213,6 +226,7 @@ class ToolExecutor:
             return list(await asyncio.gather(*(self._call(c, gate, pool) for c in parsed)))
         finally:
             pool.shutdown(wait=False)
+            self._flush_audit()
 
     def run(self, calls: Iterable[Any]) -> list[CallResult]:
         """:meth:`arun` from synchronous code (in a notebook with a running loop, ``await arun`` instead)."""

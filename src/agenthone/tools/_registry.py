@@ -382,7 +382,7 @@ class ToolRegistry:
                     a["run_latency"].append(float(row["latency_ms"]))
                 a["run_tokens"] += int(row["tokens_in"] or 0) + int(row["tokens_out"] or 0)
                 a["run_cost"] += float(row["cost_usd"] or 0.0)
-        names = list(dict.fromkeys([*(t.name for t in self.tools(agent) if agent is None or t), *acc]))
+        names = list(dict.fromkeys([*(t.name for t in self.tools(agent)), *acc]))
         rows = []
         for name in names:
             if name not in acc:
