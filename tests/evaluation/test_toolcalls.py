@@ -70,8 +70,8 @@ def test_parse_forms_and_parallel_calls_as_a_set() -> None:
     forms = [
         '[{"name": "get_time", "arguments": {"tz": "CET"}}, {"name": "get_weather", "arguments": {"city": "paris"}}]',
         '<tool_calls>[{"id": "1", "type": "function", "function": {"name": "get_weather", "arguments": '
-        '"{\\"city\\": \\"Paris, France\\"}"}}, {"function": {"name": "get_time", "arguments": "{\\"tz\\": \\"CET\\"}"}}]'
-        "</tool_calls>",
+        '"{\\"city\\": \\"Paris, France\\"}"}}, '
+        '{"function": {"name": "get_time", "arguments": "{\\"tz\\": \\"CET\\"}"}}]</tool_calls>',
         "[get_weather(city='Paris', unit='celsius'), get_time(tz='CET')]",
         '```json\n[{"get_time": {"tz": "CET"}}, {"get_weather": {"city": "Paris"}}]\n```',
     ]
@@ -88,8 +88,8 @@ def test_parse_forms_and_parallel_calls_as_a_set() -> None:
 
 
 def _tool_dataset(data_dir: Path) -> None:
-    tools = [{"type": "function", "function": {"name": n, "parameters": {"type": "object", "properties": {
-        "order_id": {"type": "string"}}, "required": ["order_id"]}}} for n in ("get_order", "cancel_order")]  # fmt: skip
+    params = {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}
+    tools = [{"type": "function", "function": {"name": n, "parameters": params}} for n in ("get_order", "cancel_order")]
     rows = []
     for i in range(6):
         verb, fn = ("Where is", "get_order") if i % 2 == 0 else ("Cancel", "cancel_order")
