@@ -176,7 +176,7 @@ def main() -> None:
                 "target": TARGET_PARALLEL,
                 "unit": "x",
             },
-        ],  # fmt: skip
+        ],
     }
     print(json.dumps(out))
 
