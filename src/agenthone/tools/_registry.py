@@ -123,7 +123,8 @@ def _conversation_rows(store: Store, agent: str | None) -> list[tuple[str, str, 
     where, params = ("WHERE agent_name = ?", [agent]) if agent else ("", [])
     with store.locked() as con:
         rows = con.execute(
-            f"SELECT id, agent_name, messages::VARCHAR, tools::VARCHAR FROM conversations {where} ORDER BY id",
+            f"SELECT id, agent_name, messages::VARCHAR, tools::VARCHAR FROM conversations {where} "
+            "ORDER BY timestamp, id",
             params,
         ).fetchall()
     return [(str(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows]
@@ -139,7 +140,7 @@ def _run_rows(store: Store, agent: str | None) -> list[dict[str, Any]]:
         cur = con.execute(
             f"""SELECT agent_name, input::VARCHAR AS input, success, latency_ms, tokens_in, tokens_out, cost_usd,
                        metadata->>'tool' AS tool, (metadata->'tools')::VARCHAR AS tools
-                FROM runs WHERE {where}""",
+                FROM runs WHERE {where} ORDER BY timestamp, id""",
             params,
         )
         columns = [d[0] for d in cur.description or ()]

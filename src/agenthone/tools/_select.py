@@ -144,7 +144,11 @@ class ToolSelector:
         k1: float = 1.2,
         b: float = 0.75,
     ) -> None:
-        import bm25s
+        import warnings
+
+        with warnings.catch_warnings():  # bm25s imports tqdm.auto, which warns in a notebook without ipywidgets
+            warnings.simplefilter("ignore")
+            import bm25s
 
         self.tools = as_tools(tools)
         if not self.tools:
