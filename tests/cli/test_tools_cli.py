@@ -52,6 +52,9 @@ def test_list_stats_select_compress_register(workspace: Path, tmp_path: Path) ->
                "--output-schema", str(tmp_path / "out.json"), "--json")  # fmt: skip
     assert reg.returncode == 0, reg.stderr and json.loads(reg.stdout)["registered"] == ["search_kb"]
     assert "search_kb" in hone("tools", "list", "--agent", "orders").stdout
+    checked = json.loads(hone("tools", "validate", "--agent", "orders", "--json").stdout)
+    assert checked == [{"agent": "orders", "runs": 0, "failed": 0, "failure_rate": None, "rule": None, "count": 0}]
+    assert "no output schema registered for agent 'x'" in hone("tools", "validate", "--agent", "x").stderr
     missing = hone("tools", "select", "x", "--agent", "nobody")
     assert missing.returncode == 2 and "no tools of agent 'nobody'" in missing.stderr
 

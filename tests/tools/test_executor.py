@@ -100,6 +100,10 @@ def test_concurrency_limit() -> None:
             running -= 1
         return i
 
+    typed = ToolExecutor({"work": work}, output_schemas={"work": {"type": "string"}})
+    [bad] = typed.run([{"name": "work", "arguments": {"i": 4}}])
+    assert bad.outcome == "invalid_output" and bad.value == 4 and "$: type: 4 is not of type 'string'" in str(bad.error)
+
     executor = ToolExecutor({"work": work}, concurrency=3)
     results = executor.run([{"name": "work", "arguments": {"i": i}} for i in range(9)])
     assert [r.value for r in results] == list(range(9)) and peak == 3

@@ -13,7 +13,8 @@ from rich.console import RenderableType
 from agenthone.cli._app import fail, handles_errors, key_values, render, sub_app, table
 
 tools_app = sub_app(
-    "tools", "Tool calling: list, stats, select, compress, bench, register (schemas, selection, token savings)."
+    "tools",
+    "Tool calling: list, stats, select, compress, bench, register, validate (schemas, selection, token savings).",
 )
 
 
@@ -203,3 +204,25 @@ def register(
             raise fail(f"cannot read the output schema {output_schema}: {exc}") from None
     registry.save(path)
     render({"registered": added, "registry": str(path), "tools": len(registry)}, as_json=as_json)
+
+
+@tools_app.command("validate")
+@handles_errors
+def validate(
+    agent: str | None = typer.Option(None, "--agent", "-a", help="Only this agent (it needs an output schema)."),
+    as_json: bool = typer.Option(False, "--json", help="Print as one JSON document."),
+) -> None:
+    """Validate the stored outputs of agents with a registered output schema: failures per agent and rule."""
+    from agenthone.tools import output_failures
+    from agenthone.workbench import Workbench
+
+    with Workbench.open(read_only=True) as wb:
+        schemas = {k.split(":", 1)[1]: v for k, v in wb.tools.output_schemas.items() if k.startswith("agent:")}
+        if agent is not None:
+            if agent not in schemas:
+                raise fail(f"no output schema registered for agent {agent!r} (hone tools register ... --output-schema)")
+            schemas = {agent: schemas[agent]}
+        if not schemas:
+            raise fail("no output schemas registered (hone tools register TOOLS.json --agent NAME --output-schema S)")
+        frame = output_failures(wb.store, schemas)
+    render(json.loads(frame.to_json(orient="records")), as_json=as_json)

@@ -8,7 +8,8 @@
 
 Plain functions run in worker threads, coroutine functions on the event loop. A call that raises, times
 out or names an unknown tool gives a failed :class:`CallResult`; the other calls go on. Only tools marked
-idempotent are retried (with exponential backoff). Each call adds one JSON line to the audit log (written
+idempotent are retried (with exponential backoff). A tool with an output schema (``output_schemas``) whose
+result does not conform fails with the validation errors. Each call adds one JSON line to the audit log (written
 when its batch ends, so that redaction never delays a call): who
 (``agent``), which tool, when, how long, the outcome, and the arguments with PII and secrets redacted by
 the dataset stage's :class:`~agenthone.datasets.PiiRedactor`.
@@ -52,7 +53,8 @@ class CallResult:
     value: Any = None
     error: str | None = None
     outcome: str = "ok"
-    """``ok``, ``error``, ``timeout`` or ``unknown_tool``."""
+    """``ok``, ``error``, ``timeout``, ``unknown_tool`` or ``invalid_output`` (the value fails the tool's output
+    schema; it is kept in ``value``)."""
     attempts: int = 1
     duration_ms: float = 0.0
 
@@ -115,6 +117,7 @@ class ToolExecutor:
         agent: str | None = None,
         redactor: Any = None,
         redact: bool = True,
+        output_schemas: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ToolError(f"concurrency must be at least 1, got {concurrency}")
@@ -132,6 +135,7 @@ class ToolExecutor:
         self._redactor = redactor
         self._redact = redact
         self._lock = threading.Lock()
+        self.output_schemas = {k: dict(v) for k, v in (output_schemas or {}).items()}
         self._pending: list[tuple[ToolCall, CallResult, datetime]] = []
 
     def _redacted(self, arguments: Mapping[str, Any]) -> str:
@@ -199,6 +203,14 @@ class ToolExecutor:
                 try:
                     result.value = await self._once(fn, call, limit, pool)
                     result.ok, result.outcome, result.error = True, "ok", None
+                    schema = self.output_schemas.get(call.name)
+                    if schema is not None:
+                        from agenthone.tools._outputs import validate_output
+
+                        checked = validate_output(result.value, schema)
+                        if not checked.ok:  # a wrong shape is not transient: no retry
+                            result.ok, result.outcome = False, "invalid_output"
+                            result.error = "; ".join(str(e) for e in checked.errors[:3])
                     break
                 except TimeoutError:
                     result.outcome, result.error = "timeout", f"timed out after {limit:g} s"
