@@ -89,24 +89,27 @@ def test_isolation_timeouts_retries_and_audit(tmp_path: Path) -> None:
 def test_concurrency_limit() -> None:
     running = peak = 0
     lock = threading.Lock()
+    together = threading.Barrier(3, timeout=30)
 
     def work(i: int) -> int:
         nonlocal running, peak
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.02)
+        together.wait()  # three calls run at once (whatever the machine's load), never a fourth
+        time.sleep(0.01)
         with lock:
             running -= 1
         return i
 
-    typed = ToolExecutor({"work": work}, output_schemas={"work": {"type": "string"}})
+    typed = ToolExecutor({"work": lambda i: i}, output_schemas={"work": {"type": "string"}})
     [bad] = typed.run([{"name": "work", "arguments": {"i": 4}}])
     assert bad.outcome == "invalid_output" and bad.value == 4 and "$: type: 4 is not of type 'string'" in str(bad.error)
 
     executor = ToolExecutor({"work": work}, concurrency=3)
     results = executor.run([{"name": "work", "arguments": {"i": i}} for i in range(9)])
     assert [r.value for r in results] == list(range(9)) and peak == 3
-    assert [r.value for r in executor.run_sequential([{"name": "work", "arguments": {"i": 1}}])] == [1]
+    one_by_one = ToolExecutor({"work": lambda i: i}).run_sequential([{"name": "work", "arguments": {"i": 1}}])
+    assert [r.value for r in one_by_one] == [1]
     with pytest.raises(ToolError, match="concurrency must be at least 1"):
         ToolExecutor({}, concurrency=0)
