@@ -87,7 +87,7 @@ class CollectorCore:
         self.spool = Spool(spool_dir(settings))
         self.validator = Validator()
         self.keys = KeyRing(settings)
-        self._known: dict[str, int] = {}
+        self._known: dict[tuple[str, str], int] = {}
         self._known_lock = threading.Lock()
         self._store_lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
@@ -303,9 +303,9 @@ class CollectorCore:
                     refuse(verdict.line, reason, text)
                     continue
                 assert verdict.id is not None
-                seen = self._known.get(verdict.id)
+                seen = self._known.get((kind.name, verdict.id))
                 if seen is None:
-                    self._known[verdict.id] = int(verdict.content_hash or 0)
+                    self._known[(kind.name, verdict.id)] = int(verdict.content_hash or 0)
                     added.append(verdict.id)
                     accepted.append(text)
                 elif seen == verdict.content_hash:
@@ -324,7 +324,7 @@ class CollectorCore:
         except BaseException:
             with self._known_lock:
                 for rec_id in added:
-                    self._known.pop(rec_id, None)
+                    self._known.pop((kind.name, rec_id), None)
             raise
         result.accepted = len(accepted)
         for name in self.totals:
