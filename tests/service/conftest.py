@@ -46,7 +46,10 @@ def keys(settings: Settings) -> dict[str, str]:
     """A token per role, plus one collector restricted to agent 'support-bot'."""
     from agenthone.service import create_key
 
-    tokens = {role: create_key(settings, name=f"{role}-key", role=role)[1] for role in ("collector", "viewer", "engineer", "admin")}
+    tokens = {
+        role: create_key(settings, name=f"{role}-key", role=role)[1]
+        for role in ("collector", "viewer", "engineer", "admin")
+    }
     tokens["restricted"] = create_key(settings, name="narrow", role="collector", agents=["support-bot"])[1]
     return tokens
 

@@ -52,7 +52,9 @@ def test_load_8_clients_100k_events(server: Server, keys: dict[str, str], settin
         with httpx.Client(base_url=server.url, timeout=60, headers=bearer(keys["collector"])) as http:
             for start in range(c * batch, total, clients * batch):
                 answer = http.post(
-                    "/v1/runs", content=_body(range(start, start + batch)), headers={"Content-Type": "application/x-ndjson"}
+                    "/v1/runs",
+                    content=_body(range(start, start + batch)),
+                    headers={"Content-Type": "application/x-ndjson"},
                 )
                 with lock:
                     statuses.append(answer.status_code)
@@ -67,7 +69,9 @@ def test_load_8_clients_100k_events(server: Server, keys: dict[str, str], settin
     assert _store_counts(settings) == (total, total)
 
 
-def test_sigkill_mid_load_loses_no_acknowledged_event(workspace: Path, keys: dict[str, str], settings: Settings) -> None:
+def test_sigkill_mid_load_loses_no_acknowledged_event(
+    workspace: Path, keys: dict[str, str], settings: Settings
+) -> None:
     (workspace / "hone.toml").write_text("[service]\nflush_interval_s = 0.1\n", encoding="utf-8")
     srv = start_server(workspace)
     acked: list[str] = []
@@ -81,7 +85,9 @@ def test_sigkill_mid_load_loses_no_acknowledged_event(workspace: Path, keys: dic
                 start = (c * 40 + n) * batch
                 try:
                     answer = http.post(
-                        "/v1/runs", content=_body(range(start, start + batch)), headers={"Content-Type": "application/x-ndjson"}
+                        "/v1/runs",
+                        content=_body(range(start, start + batch)),
+                        headers={"Content-Type": "application/x-ndjson"},
                     )
                 except httpx.HTTPError:
                     return

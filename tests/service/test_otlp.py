@@ -29,7 +29,11 @@ def instrumented_openai() -> Iterator[Any]:
 
     # openai-v2 2.3b0 calls wrap_function_wrapper(module=...), a keyword wrapt 2 renamed to target
     original = wrapt.wrap_function_wrapper
-    openai_v2.wrap_function_wrapper = lambda module, name, wrapper: original(module, name, wrapper)  # type: ignore[attr-defined]
+
+    def compatible(module: str, name: str, wrapper: Any) -> Any:
+        return original(module, name, wrapper)
+
+    openai_v2.wrap_function_wrapper = compatible  # type: ignore[attr-defined]
     instrumentor = openai_v2.OpenAIInstrumentor()
     yield instrumentor
     instrumentor.uninstrument()
@@ -109,7 +113,11 @@ def test_otlp_json_with_messages_and_tool_calls(app_client: Any, keys: dict[str,
     tool = _span(
         "0123456789abcdef",
         "execute_tool get_order",
-        {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_order", "gen_ai.agent.name": "order-assistant"},
+        {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "get_order",
+            "gen_ai.agent.name": "order-assistant",
+        },
         parent="eee19b7ec3c1b174",
         error=True,
     )
@@ -141,7 +149,9 @@ def test_otlp_json_with_messages_and_tool_calls(app_client: Any, keys: dict[str,
 
 def test_bad_otlp_bodies_are_4xx(app_client: Any, keys: dict[str, str]) -> None:
     h = bearer(keys["collector"])
-    bad_proto = app_client.post("/v1/traces", content=b"\xff\x00garbage", headers={**h, "Content-Type": "application/x-protobuf"})
+    bad_proto = app_client.post(
+        "/v1/traces", content=b"\xff\x00garbage", headers={**h, "Content-Type": "application/x-protobuf"}
+    )
     assert bad_proto.status_code == 400 and "OTLP" in bad_proto.json()["detail"]
     assert app_client.post("/v1/traces", content=b"x", headers={**h, "Content-Type": "text/plain"}).status_code == 415
     assert app_client.post("/v1/traces", json={"resourceSpans": 3}, headers=h).status_code == 400

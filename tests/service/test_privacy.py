@@ -22,7 +22,9 @@ def _all_bytes(folder: Path) -> bytes:
 
 
 def test_redaction_at_capture_leaves_no_planted_value(workspace: Path, keys: dict[str, str]) -> None:
-    (workspace / "hone.toml").write_text("[capture]\nredact = true\n\n[service]\nflush_interval_s = 60\n", encoding="utf-8")
+    (workspace / "hone.toml").write_text(
+        "[capture]\nredact = true\n\n[service]\nflush_interval_s = 60\n", encoding="utf-8"
+    )
     settings = Settings.load(workspace)
     from fastapi.testclient import TestClient
 

@@ -13,7 +13,11 @@ from tests.service.conftest import bearer, run_record
 
 ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/v1/runs", [run_record("m")]),
-    ("POST", "/v1/edits", {"timestamp": "2026-11-02T10:00:00Z", "agent_name": "a", "ai_output": "x", "final_output": "y"}),
+    (
+        "POST",
+        "/v1/edits",
+        {"timestamp": "2026-11-02T10:00:00Z", "agent_name": "a", "ai_output": "x", "final_output": "y"},
+    ),
     (
         "POST",
         "/v1/conversations",
@@ -80,7 +84,9 @@ def test_revoked_key_is_refused_at_once_through_the_api(app_client: Any, keys: d
 def test_collector_restricted_to_agents(app_client: Any, keys: dict[str, str]) -> None:
     ok = app_client.post("/v1/runs", json=run_record(1), headers=bearer(keys["restricted"]))
     assert ok.status_code == 200
-    other = app_client.post("/v1/runs", json=run_record(2, agent_name="billing-bot"), headers=bearer(keys["restricted"]))
+    other = app_client.post(
+        "/v1/runs", json=run_record(2, agent_name="billing-bot"), headers=bearer(keys["restricted"])
+    )
     assert other.status_code == 403 and "billing-bot" in other.json()["detail"]
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
+GroupBy = Literal["agent", "category", "task_type", "model", "prompt_version"]
 SENDERS = ("collector", "engineer", "admin")
 READERS = ("viewer", "engineer", "admin")
 ADMINS = ("admin",)
@@ -269,7 +270,6 @@ def create_app(settings: Settings, *, core: CollectorCore | None = None) -> Fast
         return _frame(df)
 
     Range = Query("30d", description="7d, 30d, 90d, all, or START..END dates", max_length=40)
-    By = Literal["agent", "category", "task_type", "model", "prompt_version"]
 
     @app.get("/v1/agents", responses=_ERRORS, tags=["read"])
     async def agents(request: Request, key: ApiKey = Depends(readers)) -> dict[str, Any]:
@@ -283,7 +283,7 @@ def create_app(settings: Settings, *, core: CollectorCore | None = None) -> Fast
         request: Request,
         key: ApiKey = Depends(readers),
         range: str = Range,  # noqa: A002 - the analytics functions call it so
-        by: By = "agent",
+        by: GroupBy = "agent",
     ) -> dict[str, Any]:
         """Per-agent (or per-group) performance over a window: the agent summary."""
         from agenthone.analytics import performance as perf
@@ -295,7 +295,7 @@ def create_app(settings: Settings, *, core: CollectorCore | None = None) -> Fast
         request: Request,
         key: ApiKey = Depends(readers),
         range: str = Query("90d", max_length=40),  # noqa: A002
-        by: By = "agent",
+        by: GroupBy = "agent",
         freq: Literal["D", "W"] = "D",
     ) -> dict[str, Any]:
         """Daily or weekly series per group."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -114,13 +115,29 @@ class _Lane:
         import pyarrow as pa
 
         texts = [t for job in batch for t in job.texts]
-        _hone_batch = pa.table(
-            {"line_no": pa.array(range(len(texts)), pa.int64()), "raw": pa.array(texts, pa.string())}
-        )
-        try:
+
+        def run(chunk: list[str], first: int) -> list[tuple[Any, ...]]:
+            _hone_batch = pa.table(
+                {
+                    "line_no": pa.array(range(first, first + len(chunk)), pa.int64()),
+                    "raw": pa.array(chunk, pa.string()),
+                }
+            )
             cur.execute("DELETE FROM _hone_in")
             cur.execute("INSERT INTO _hone_in SELECT * FROM _hone_batch")
-            rows = sorted(cur.execute("EXECUTE hone_check").fetchall())
+            return sorted(cur.execute("EXECUTE hone_check").fetchall())
+
+        try:
+            try:
+                rows = run(texts, 0)
+            except duckdb.Error:
+                # one record the query cannot handle must not sink the others: check them one by one
+                rows = []
+                for i, text in enumerate(texts):
+                    try:
+                        rows.extend(run([text], i))
+                    except duckdb.Error as exc:
+                        rows.append((i, f"record could not be validated: {str(exc).splitlines()[0]}", None, None, None))
         except BaseException as exc:
             for job in batch:
                 job.result, job.done = exc, True
