@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agenthone.audit import record as audit_record
 from agenthone.datasets._example import Example
 from agenthone.datasets._split import SPLITS
 from agenthone.errors import HoneError
@@ -282,9 +281,7 @@ class DatasetCatalog:
         """Build (or reuse) a version for ``spec`` from the workspace's store (see :func:`build_dataset`)."""
         from agenthone.datasets._build import build_dataset
 
-        ds = build_dataset(spec, settings=self.settings, store=self.store, **options)
-        audit_record(self.settings, "dataset.built", target=ds.ref)
-        return ds
+        return build_dataset(spec, settings=self.settings, store=self.store, **options)
 
     def load(self, ref: str) -> Dataset:
         """``name`` (its latest version) or ``name@vN``."""
