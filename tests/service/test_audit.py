@@ -70,4 +70,3 @@ def test_key_commands_are_audited_with_the_acting_user(workspace: Path, monkeypa
     ]
     shown = _hone("audit", "list", "--action", "key.", "--json")
     assert [r["action"] for r in json.loads(shown.output)] == ["key.created", "key.revoked"]
-
