@@ -6,8 +6,9 @@ In one run, on loopback, each server a uvicorn subprocess:
   timed from the first request until every event is acknowledged *and* flushed into the store; the peer is
   ``hone ingest`` of the same events from one JSONL file (the command, wall time; the in-process
   ``Store.ingest`` time is reported beside it);
-* **single events**: R requests of one event each from 32 concurrent clients (threads of one process); requests per second and p50/p99
-  latency, against a bare FastAPI endpoint on uvicorn that reads the body and answers 202.
+* **single events**: R requests of one event each from 32 concurrent clients (threads of one process);
+  requests per second and p50/p99 latency, against a bare FastAPI endpoint on uvicorn that reads the body
+  and answers 202.
 
 Targets (issue 12): both rates at least 0.5 of their peer. Progress on stderr, one JSON object last on stdout.
 
