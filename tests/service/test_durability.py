@@ -81,8 +81,8 @@ def test_sigkill_mid_load_loses_no_acknowledged_event(
 
     def client(c: int) -> None:
         with httpx.Client(base_url=srv.url, timeout=30, headers=bearer(keys["collector"])) as http:
-            for n in range(40):
-                start = (c * 40 + n) * batch
+            for n in range(20):
+                start = (c * 20 + n) * batch
                 try:
                     answer = http.post(
                         "/v1/runs",
@@ -95,7 +95,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_event(
                     return
                 with lock:
                     acked.extend(f"run-{i}" for i in range(start, start + batch))
-                    if len(acked) >= 15_000 and not killed.is_set():
+                    if len(acked) >= 8_000 and not killed.is_set():
                         killed.set()
                         srv.proc.send_signal(signal.SIGKILL)
 

@@ -30,7 +30,7 @@ def test_no_server_errors_on_any_operation(workspace: Path) -> None:
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=8, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+            max_examples=5, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
         )
         def check(case: Any) -> None:
             response = case.call(headers=headers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from agenthone.cli._app import app, fail, handles_errors, key_values, render, say, sub_app, table, warn
@@ -30,7 +32,8 @@ def serve(
     shown_host = host or settings.service.host
     shown_port = port if port is not None else settings.service.port
     say("collector on [bold]http://{}:{}[/] (docs at /docs); Ctrl-C to stop", shown_host, shown_port)
-    run(settings, host=host, port=port, log_level=log_level)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C once it has shut down (and flushed)
+        run(settings, host=host, port=port, log_level=log_level)
     from agenthone.service import spool_backlog
 
     left = sum(spool_backlog(settings).values())
