@@ -7,6 +7,7 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -108,3 +109,45 @@ def test_sigkill_mid_load_loses_no_acknowledged_event(
     n, distinct = _store_counts(settings)
     assert n == distinct, "an event is stored twice"
     assert _ids_in_store(settings, acked) == len(acked), "an acknowledged event is missing"
+
+
+def test_events_wait_in_the_spool_while_another_process_holds_the_store(
+    app_client: Any, keys: dict[str, str], settings: Settings, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    release = tmp_path / "release"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, pathlib\n"
+            "from agenthone.config import Settings\nfrom agenthone.store import Store\n"
+            "s = Store.open(Settings.load(sys.argv[1]))\nprint('held', flush=True)\n"
+            "while not pathlib.Path(sys.argv[2]).exists(): time.sleep(0.05)\ns.close()\n",
+            str(settings.home),
+            str(release),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        h = bearer(keys["collector"])
+        assert app_client.post("/v1/runs", json=[run_record(i) for i in range(5)], headers=h).json()["accepted"] == 5
+        core = app_client.app.state.core
+        assert core.flush() is None  # the store is busy: nothing lost, nothing moved
+        health = app_client.get("/v1/health").json()
+        assert (
+            health["store_busy"] and health["backlog"]["run"] == 5 and "another process" in health["last_flush_error"]
+        )
+        busy = app_client.get("/v1/agents", headers=bearer(keys["viewer"]))
+        assert busy.status_code == 503 and busy.headers["Retry-After"]
+    finally:
+        release.touch()
+        holder.wait(30)
+    deadline = time.monotonic() + 30
+    while app_client.get("/v1/health").json()["backlog_total"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _store_counts(settings) == (5, 5)
