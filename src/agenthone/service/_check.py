@@ -8,6 +8,7 @@ the service runs the same query on an in-memory DuckDB database, so a record the
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,9 @@ from agenthone.records import RecordKind
 from agenthone.store._validate import json_source, validation_sql
 
 __all__ = ["Checked", "Validator"]
+
+_GATHER = 64
+"""Records a lingering leader waits for before it runs the query anyway."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,14 @@ class _Job:
 class _Lane:
     """One kind's queue and cursors: a caller that finds a cursor free validates everything queued."""
 
-    def __init__(self, kind: RecordKind, con: duckdb.DuckDBPyConnection, *, width: int = 1) -> None:
+    def __init__(
+        self, kind: RecordKind, con: duckdb.DuckDBPyConnection, *, width: int = 1, linger: float = 0.002
+    ) -> None:
         self.kind = kind
-        self.cond = threading.Condition()
+        self.linger = linger
+        lock = threading.Lock()
+        self.cond = threading.Condition(lock)
+        self.arrived = threading.Condition(lock)
         self.queue: list[_Job] = []
         self.free = [self._cursor(con) for _ in range(width)]
 
@@ -90,11 +99,16 @@ class _Lane:
         job = _Job(texts)
         with self.cond:
             self.queue.append(job)
+            self.arrived.notify()
             while not job.done and (job.taken or not self.free):
                 self.cond.wait()
             if job.done:
                 return self._result(job)
             cur = self.free.pop()
+            # a query costs the same for 1 record as for 50: give requests in flight a moment to join
+            deadline = time.monotonic() + self.linger
+            while sum(len(j.texts) for j in self.queue) < _GATHER and (left := deadline - time.monotonic()) > 0:
+                self.arrived.wait(left)
             batch, self.queue = self.queue, []
             for queued in batch:
                 queued.taken = True
