@@ -108,6 +108,13 @@ class Spool:
             fh.flush()
             os.fsync(fh.fileno())
 
+    def _sync_folder(self) -> None:
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     @property
     def backlog(self) -> dict[str, int]:
         with self._write:
@@ -122,6 +129,7 @@ class Spool:
             fh = self._handles.get(kind)
             if fh is None:
                 fh = self._handles[kind] = (self.folder / f"{kind}-{self._seq:012d}.jsonl").open("ab")
+                self._sync_folder()  # the new file's name must survive a power cut too
             fh.write(data)
             fh.flush()
             self._dirty.add(fh.fileno())
