@@ -56,3 +56,18 @@ def test_bad_kind_and_closed_collector_are_clear_errors(tmp_path: Path) -> None:
     collector.close(timeout=5)
     with pytest.raises(RuntimeError, match="closed"):
         collector.log_run(agent_name="x")
+
+
+def test_rate_limited_batches_are_retried_after_retry_after(
+    workspace: Path, keys: dict[str, str], tmp_path: Path
+) -> None:
+    (workspace / "hone.toml").write_text("[service]\nrate_per_s = 2\nburst = 1\n", encoding="utf-8")
+    server = start_server(workspace)
+    try:
+        with Collector(server.url, api_key=keys["collector"], buffer_dir=tmp_path, batch_size=5, backoff=0.1) as c:
+            for i in range(15):
+                c.log_run(id=f"limited-{i}", agent_name="support-bot", timestamp="2026-11-02T10:00:00Z")
+            assert c.flush(timeout=60)
+        assert c.stats.accepted == 15 and c.stats.retries >= 1 and c.stats.buffered_batches == 0
+    finally:
+        server.stop()
