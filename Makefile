@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python benchmarks/train_local.py
 	$(BIN)/python benchmarks/experiments.py
 	$(BIN)/python benchmarks/tools.py
+	$(BIN)/python benchmarks/service.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

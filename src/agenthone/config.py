@@ -25,6 +25,48 @@ _PATH_FIELDS = ("data_dir", "store_path", "mlflow_artifact_root", "reports_dir",
 _URI_FIELDS = ("mlflow_tracking_uri", "optuna_storage")
 
 
+class CaptureSettings(BaseModel):
+    """Privacy at capture: applied by the collector service before an event is spooled or stored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    redact: bool = False
+    """Replace personal data and secrets by typed placeholders (the dataset stage's redactor)."""
+    entities: tuple[str, ...] | None = None
+    """Entities to redact (default: the redactor's pattern entities)."""
+
+
+class RetentionSettings(BaseModel):
+    """Days of records kept per kind; None keeps everything."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    runs_days: int | None = None
+    edits_days: int | None = None
+    conversations_days: int | None = None
+
+
+class ServiceSettings(BaseModel):
+    """The collector service's address, limits and spool."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8750
+    max_body_mb: float = 16.0
+    """Largest request body accepted (after gzip decompression too)."""
+    max_batch: int = 10_000
+    """Most records in one request."""
+    rate_per_s: float = 200.0
+    """Requests per second allowed per API key (token bucket); excess gets 429 with Retry-After."""
+    burst: int = 400
+    """Requests a key may send at once before the rate applies."""
+    request_timeout_s: float = 30.0
+    """Longest time a client may take to send a request body (408 after)."""
+    flush_interval_s: float = 1.0
+    """How often the spool is flushed into the store."""
+
+
 class Settings(BaseModel):
     """Resolved, absolute settings of one workspace."""
 
@@ -44,6 +86,12 @@ class Settings(BaseModel):
     default_model: str = "gpt-4o-mini-2024-07-18"
     """The hosted model assumed when none is named: OpenAI jobs, dataset token limits, file validation."""
     extra: dict[str, Any] = {}
+    capture: CaptureSettings = CaptureSettings()
+    """``[capture]``: what happens to events on their way in (redaction of personal data and secrets)."""
+    retention: RetentionSettings = RetentionSettings()
+    """``[retention]``: how many days of each record kind ``hone store prune`` keeps."""
+    service: ServiceSettings = ServiceSettings()
+    """``[service]``: the collector service (``hone serve``): address, limits, spool flushing."""
 
     @property
     def quarantine_path(self) -> Path:

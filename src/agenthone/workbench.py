@@ -54,6 +54,8 @@ class WorkspaceInfo:
     optuna_storage: str
     reports_dir: Path
     notebooks_dir: Path
+    spool_backlog: int = 0
+    """Events the collector service acknowledged that are not in the store yet."""
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.__dict__.items()}
@@ -202,6 +204,8 @@ class Workbench:
         if s.quarantine_path.exists():
             with s.quarantine_path.open("rb") as fh:
                 quarantined = sum(1 for _ in fh)
+        from agenthone.service._spool import spool_backlog
+
         ingestions = self.store.sql("SELECT count(*) AS n FROM ingestions")["n"].iloc[0]
         return WorkspaceInfo(
             home=s.home,
@@ -216,6 +220,7 @@ class Workbench:
             optuna_storage=s.optuna_storage,
             reports_dir=s.reports_dir,
             notebooks_dir=s.notebooks_dir,
+            spool_backlog=sum(spool_backlog(s).values()),
         )
 
 

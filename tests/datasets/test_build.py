@@ -175,3 +175,11 @@ def test_spec_round_trip_through_manifest(built: dict[str, Any]) -> None:
     spec_file = ds.path / "spec.toml"
     assert DatasetSpec.from_file(spec_file) == ds.spec
     assert json.loads((ds.path / "manifest.json").read_text())["spec"]["near_threshold"] == 0.8
+
+
+def test_the_build_is_audited(built: dict[str, Any]) -> None:
+    from agenthone.audit import entries, verify
+
+    rows = entries(built["settings"], action="dataset.built")
+    assert [r.target for r in rows] == [built["dataset"].ref]
+    assert verify(built["settings"]).ok

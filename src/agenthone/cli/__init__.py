@@ -20,8 +20,9 @@ _COMMAND_MODULES = (
     "_datasets",
     "_training",
     "_experiments",
-    "_demo",
     "_tools",
+    "_service",
+    "_demo",
 )
 """Command modules in the order of the loop; each registers its commands on import, in ``hone --help`` order."""
 

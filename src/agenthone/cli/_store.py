@@ -16,6 +16,7 @@ from agenthone.cli._app import (
     Kind,
     app,
     err,
+    fail,
     handles_errors,
     human_bytes,
     key_values,
@@ -31,20 +32,32 @@ PROGRESS_MIN_BYTES = 8 << 20
 @app.command()
 @handles_errors
 def ingest(
+    *,
     paths: list[Path] = typer.Argument(
-        ..., help="Files to ingest (.jsonl, .json, .csv, .parquet; .gz accepted).", show_default=False
+        None, help="Files to ingest (.jsonl, .json, .csv, .parquet; .gz accepted).", show_default=False
     ),
-    kind: Kind = typer.Option(..., "--kind", "-k", help="Record kind held by the files."),
+    kind: Kind | None = typer.Option(None, "--kind", "-k", help="Record kind held by the files.", show_default=False),
     fmt: FileFormat | None = typer.Option(None, "--format", "-f", help="Override the format implied by the extension."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any record was rejected or conflicted."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON document."),
+    mlflow_traces: bool = typer.Option(False, "--mlflow-traces", help="Read MLflow traces instead of files."),
+    experiment: str | None = typer.Option(None, "--experiment", help="With --mlflow-traces: only this experiment."),
+    since: str | None = typer.Option(None, "--since", help="With --mlflow-traces: only newer traces (ISO or 7d)."),
 ) -> None:
     """Ingest agent logs into the store: validated, idempotent and atomic per file.
 
     Rejected records go to the quarantine JSONL beside the store with file, line and reason.
     Exit codes: 0 ok, 1 with --strict when anything was refused, 2 when a path is unreadable.
+    With --mlflow-traces, MLflow traces become runs and conversations (re-reading them adds nothing).
     """
     from agenthone.workbench import Workbench
+
+    if mlflow_traces:
+        from agenthone.cli._service import ingest_traces
+
+        raise typer.Exit(ingest_traces(experiment=experiment, since=since, strict=strict, as_json=as_json))
+    if not paths or kind is None:
+        raise fail("give the files to ingest and --kind (or --mlflow-traces)")
 
     with (
         Workbench.open() as wb,
@@ -143,6 +156,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="Print as one JSON d
                 *((f"  {name}", f"{n:,}") for name, n in data.counts.items()),
                 ("ingestions", f"{data.ingestions:,}"),
                 ("quarantine", f"{data.quarantine_path} ({data.quarantined:,} entries)"),
+                ("spool backlog", f"{data.spool_backlog:,} events waiting for the store"),
                 ("mlflow tracking", data.mlflow_tracking_uri),
                 ("mlflow artifacts", str(data.mlflow_artifact_root)),
                 ("optuna storage", data.optuna_storage),

@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agenthone.audit import record as audit_record
 from agenthone.datasets._catalog import Dataset, DatasetError, datasets_dir, latest, next_version
 from agenthone.datasets._dedup import exact_duplicate_keys, find_near_duplicates
 from agenthone.datasets._example import CandidateInfo, Example
@@ -468,6 +469,7 @@ def build_dataset(
         if work.name.startswith(".build-") or not (work / "manifest.json").exists():
             shutil.rmtree(work, ignore_errors=True)
         raise
+    audit_record(settings, "dataset.built", target=Dataset(final).ref, details={"digest": manifest.get("digest")})
     return Dataset(final)
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agenthone.audit import record as audit_record
 from agenthone.config import Settings
 from agenthone.errors import HoneError, StoreError
 from agenthone.providers import Message, ProviderError, get_fine_tuner, redact
@@ -260,6 +261,7 @@ def register(
     _copy_evaluations(client, settings, model_name, version, job.job_id)
     if alias:
         set_alias(model_name, alias, version, settings=settings)
+    audit_record(settings, "model.registered", target=f"{model_name}/{version}")
     return _get_version(settings, f"{model_name}/{version}")
 
 
@@ -330,6 +332,7 @@ def set_alias(name: str, alias: str, version: str | int, *, settings: Settings) 
     if info.archived:
         raise RegistryError(f"{name} version {version} is archived; an archived version cannot take an alias")
     _client(settings).set_registered_model_alias(name, alias, str(version))
+    audit_record(settings, "alias.moved", target=f"{name}@{alias}", details={"version": str(version)})
     return _get_version(settings, f"{name}/{version}")
 
 
@@ -420,6 +423,7 @@ def deploy(agent: str, model: str, *, store: Store, settings: Settings, note: st
             [row.agent_name, row.model_name, row.version, row.alias, row.model_uri, row.job_id, when, note],
         )
     _client(settings).set_model_version_tag(info.name, info.version, f"deployed.{agent}", when.isoformat())
+    audit_record(settings, "model.deployed", target=agent, details={"model": f"{info.name}/{info.version}"})
     return row
 
 

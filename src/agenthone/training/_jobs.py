@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agenthone.audit import record as audit_record
 from agenthone.config import Settings
 from agenthone.datasets import load
 from agenthone.errors import ConfigError, HoneError, StoreError
@@ -284,6 +285,7 @@ class JobManager:
         self.records.update(job_id, provider_job_id=remote.id)
         self.records.add_event(job_id, f"{provider} job {remote.id} created")
         self._apply(self.get(job_id), remote)
+        audit_record(self.settings, "job.submitted", target=job_id, details={"provider": provider, "dataset": ds.ref})
         return self.get(job_id)
 
     def _fail_submission(self, job_id: str, exc: BaseException) -> str:
@@ -473,6 +475,7 @@ class JobManager:
         job = self.get(job_id)
         if job.done:
             raise HoneError(f"job {job.job_id} is already {job.status}")
+        audit_record(self.settings, "job.cancelled", target=job.job_id)
         if job.provider_job_id is None:
             self.records.update(job.job_id, status="cancelled", finished_at=now())
             self._finalize(self.get(job.job_id))

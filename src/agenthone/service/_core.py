@@ -1,0 +1,373 @@
+"""The collector's engine, independent of HTTP: validate, deduplicate, spool, flush, audit, rate-limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from agenthone.audit._log import record_many
+from agenthone.errors import StoreLockedError
+from agenthone.records import kind_of
+from agenthone.service._body import BadRequest
+from agenthone.service._check import Validator
+from agenthone.service._keys import ApiKey, KeyRing
+from agenthone.service._spool import FlushResult, Spool, spool_dir
+
+if TYPE_CHECKING:
+    from agenthone.config import Settings
+    from agenthone.datasets._pii import PiiRedactor
+    from agenthone.store import Store
+
+__all__ = ["BatchResult", "CollectorCore"]
+
+log = logging.getLogger("agenthone.service")
+T = TypeVar("T")
+
+_REASONS_KEPT = 5
+_KNOWN_MAX = 2_000_000
+_PLAIN_FIELDS = frozenset(
+    {"id", "timestamp", "agent_id", "agent_name", "model", "run_id", "session_id", "prompt_version", "category"}
+)
+"""Top-level fields the redactor leaves alone: identifiers and labels, not free text."""
+
+
+@dataclass
+class BatchResult:
+    """The answer to one batch: how many records were accepted, recognised as duplicates or rejected."""
+
+    kind: str
+    received: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)
+    """The first few ``record N: reason`` lines."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "received": self.received,
+            "accepted": self.accepted,
+            "duplicate": self.duplicate,
+            "conflict": self.conflict,
+            "rejected": self.rejected,
+        }
+
+
+class _Bucket:
+    __slots__ = ("stamp", "tokens")
+
+    def __init__(self, tokens: float) -> None:
+        self.tokens = tokens
+        self.stamp = time.monotonic()
+
+
+class CollectorCore:
+    """State shared by every request of one service process.
+
+    Holds no store connection between flushes: the store is opened for a flush (or a read) and closed
+    right after, so notebooks and ``hone`` commands can use it in between.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.config = settings.service
+        self.spool = Spool(spool_dir(settings))
+        self.validator = Validator()
+        self.keys = KeyRing(settings)
+        self._known: dict[tuple[str, str], int] = {}
+        self._known_lock = threading.Lock()
+        self._store_lock = threading.Lock()
+        self._buckets: dict[str, _Bucket] = {}
+        self._bucket_lock = threading.Lock()
+        self._audit: list[dict[str, Any]] = []
+        self._audit_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._redactor: PiiRedactor | None = None
+        self.started_at = dt.datetime.now(dt.UTC)
+        self.totals = {"accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
+        self.flushed = {"files": 0, "accepted": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
+        self.last_flush_at: str | None = None
+        self.last_flush_error: str | None = None
+        self.store_busy = False
+        if settings.capture.redact:
+            from agenthone.datasets._pii import DEFAULT_PII_ENTITIES, PiiRedactor
+
+            self._redactor = PiiRedactor(entities=settings.capture.entities or DEFAULT_PII_ENTITIES)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Flush what a previous run left in the spool, then start the flusher and audit writer."""
+        self.flush()
+        for target, name in ((self._flush_loop, "hone-flusher"), (self._audit_loop, "hone-audit")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, *, flush_timeout: float = 60.0) -> FlushResult | None:
+        """Stop the background threads, then flush the spool into the store (waiting while it is busy)."""
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads = []
+        self._write_audit()
+        self.spool.close()
+        deadline = time.monotonic() + flush_timeout
+        result = self.flush()
+        while result is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+            result = self.flush()
+        self.validator.close()
+        return result
+
+    def _flush_loop(self) -> None:
+        interval = max(0.05, float(self.config.flush_interval_s))
+        while not self._stop.is_set():
+            self._wake.wait(interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            if sum(self.spool.backlog.values()):
+                try:
+                    self.flush()
+                except Exception as exc:  # keep flushing later; the events stay in the spool
+                    self.last_flush_error = str(exc).splitlines()[0]
+                    log.warning("flush failed, events stay in the spool: %s", self.last_flush_error)
+
+    def _audit_loop(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                self._write_audit()
+            except Exception as exc:  # pragma: no cover - a broken audit file
+                log.warning("could not write the audit log: %s", exc)
+
+    # -- the store, briefly ------------------------------------------------------------------------
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The store, opened for this block only; raises :class:`StoreLockedError` while another process holds it."""
+        from agenthone.store import Store
+
+        with self._store_lock:
+            store = Store.open(self.settings)
+            try:
+                yield store
+            finally:
+                store.close()
+
+    def read(self, fn: Callable[[Store], T]) -> T:
+        with self.store() as store:
+            return fn(store)
+
+    def flush(self) -> FlushResult | None:
+        """Move the spool into the store; None when the store is busy (the events wait in the spool)."""
+        if not sum(self.spool.backlog.values()) and not any(self.spool.folder.glob("*.jsonl")):
+            return FlushResult()
+        try:
+            with self.store() as store:
+                result = self.spool.flush(lambda path, kind: store.ingest(path, kind, format="jsonl").as_dict())
+        except StoreLockedError as exc:
+            self.store_busy = True
+            self.last_flush_error = str(exc)
+            return None
+        self.store_busy = False
+        self.last_flush_error = None
+        self.last_flush_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        for key in self.flushed:
+            self.flushed[key] += int(getattr(result, key))
+        return result
+
+    # -- requests ----------------------------------------------------------------------------------
+
+    def authenticate(self, token: str | None) -> ApiKey | None:
+        return self.keys.check(token) if token else None
+
+    def allow(self, key: ApiKey) -> float | None:
+        """Take one request from the key's token bucket; the seconds to wait when it is empty."""
+        rate = float(self.config.rate_per_s)
+        burst = float(max(1, self.config.burst))
+        with self._bucket_lock:
+            bucket = self._buckets.get(key.key_id)
+            if bucket is None:
+                bucket = self._buckets[key.key_id] = _Bucket(burst)
+            now = time.monotonic()
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.stamp) * rate)
+            bucket.stamp = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return None
+            return (1 - bucket.tokens) / rate if rate > 0 else 60.0
+
+    def audit(self, **row: Any) -> None:
+        """Queue an audit row; the audit writer appends queued rows every 0.2 s (and at stop)."""
+        row.setdefault("at", dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"))
+        with self._audit_lock:
+            self._audit.append(row)
+
+    def _write_audit(self) -> None:
+        with self._audit_lock:
+            rows, self._audit = self._audit, []
+        if rows:
+            record_many(self.settings, rows)
+
+    def redact_texts(self, texts: list[str], parsed: list[Any] | None) -> list[str]:
+        """Texts with personal data and secrets replaced (when ``[capture] redact`` is on)."""
+        if self._redactor is None:
+            return texts
+        out = []
+        for i, text in enumerate(texts):
+            obj: Any
+            if parsed is not None:
+                obj = parsed[i]
+            else:
+                try:
+                    obj = json.loads(text)
+                except (json.JSONDecodeError, RecursionError):
+                    out.append(self._redactor.redact_text(text)[0])
+                    continue
+            out.append(json.dumps(self._redact(obj, top=True), ensure_ascii=False, separators=(",", ":")))
+        return out
+
+    def redact_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        if self._redactor is None:
+            return record
+        redacted: dict[str, Any] = self._redact(record, top=True)
+        return redacted
+
+    def _redact(self, value: Any, *, top: bool = False) -> Any:
+        assert self._redactor is not None
+        if isinstance(value, str):
+            return self._redactor.redact_text(value)[0]
+        if isinstance(value, dict):
+            return {k: (v if top and k in _PLAIN_FIELDS else self._redact(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact(v) for v in value]
+        return value
+
+    def submit(self, kind_name: str, texts: list[str], *, key: ApiKey | None, source: str) -> BatchResult:
+        """Validate, deduplicate and spool one batch; returns once accepted records are on disk."""
+        kind = kind_of(kind_name)
+        result = BatchResult(kind=kind.name, received=len(texts))
+        if len(texts) > self.config.max_batch:
+            raise BadRequest(f"batch of {len(texts):,} records; at most {self.config.max_batch:,} per request", 413)
+        verdicts = self.validator.check(kind, texts)
+        if key is not None and key.agents is not None:
+            for verdict in verdicts:
+                if verdict.reason is None and not key.may_send_for(verdict.agent):
+                    raise BadRequest(f"key {key.name!r} may not send events for agent {verdict.agent!r}", 403)
+        accepted: list[str] = []
+        added: list[str] = []
+        quarantined: list[dict[str, Any]] = []
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+        def refuse(line: int, reason: str, text: str) -> None:
+            quarantined.append(
+                {
+                    "source": source,
+                    "line": line,
+                    "kind": kind.name,
+                    "reason": reason,
+                    "record": text[:2000],
+                    "ingest_id": None,
+                    "at": now,
+                }
+            )
+            if len(result.reasons) < _REASONS_KEPT:
+                result.reasons.append(f"record {line}: {reason}")
+
+        with self._known_lock:
+            if len(self._known) > _KNOWN_MAX:
+                self._known.clear()  # the store's own deduplication still holds
+            for verdict, text in zip(verdicts, texts, strict=True):
+                if verdict.reason is not None:
+                    result.rejected += 1
+                    reason = verdict.reason
+                    if reason == "invalid JSON":
+                        reason = _json_reason(text)
+                    refuse(verdict.line, reason, text)
+                    continue
+                assert verdict.id is not None
+                seen = self._known.get((kind.name, verdict.id))
+                if seen is None:
+                    self._known[(kind.name, verdict.id)] = int(verdict.content_hash or 0)
+                    added.append(verdict.id)
+                    accepted.append(text)
+                elif seen == verdict.content_hash:
+                    result.duplicate += 1
+                else:
+                    result.conflict += 1
+                    refuse(
+                        verdict.line,
+                        f"conflict: id {verdict.id!r} was sent before with different content; kept the first",
+                        text,
+                    )
+        try:
+            self.spool.append(kind.name, accepted)
+            if quarantined:
+                self._quarantine(quarantined)
+        except BaseException:
+            with self._known_lock:
+                for rec_id in added:
+                    self._known.pop((kind.name, rec_id), None)
+            raise
+        result.accepted = len(accepted)
+        for name in self.totals:
+            self.totals[name] += getattr(result, name)
+        if len(accepted) >= 50_000:
+            self._wake.set()
+        return result
+
+    def _quarantine(self, entries: list[dict[str, Any]]) -> None:
+        import os
+
+        path: Path = self.settings.quarantine_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode("utf-8")
+        with path.open("ab") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def health(self) -> dict[str, Any]:
+        backlog = self.spool.backlog
+        return {
+            "status": "ok",
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "backlog": backlog,
+            "backlog_total": sum(backlog.values()),
+            "received": dict(self.totals),
+            "flushed": dict(self.flushed),
+            "last_flush_at": self.last_flush_at,
+            "store_busy": self.store_busy,
+            "last_flush_error": self.last_flush_error,
+        }
+
+
+def _json_reason(text: str) -> str:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    return "invalid JSON"
+
+
+def retry_after(seconds: float) -> str:
+    return str(max(1, math.ceil(seconds)))
