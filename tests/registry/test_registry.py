@@ -72,6 +72,16 @@ def test_versions_aliases_deployments_archive(stub: Stub, workspace: Path) -> No
         with pytest.raises(RegistryError, match="archived version cannot take an alias"):
             set_alias("copy", "champion", "1", settings=s)
 
+        # every state change above is in the audit log, in order, and the chain verifies
+        from agenthone.audit import entries, verify
+
+        actions = [(e.action, e.target) for e in entries(s, limit=None)]
+        assert [a for a, _ in actions if a == "job.submitted"] == ["job.submitted"] * 2
+        assert ("model.registered", "copy/1") in actions and ("model.registered", "copy/2") in actions
+        assert ("alias.moved", "copy@champion") in actions
+        assert [t for a, t in actions if a == "model.deployed"] == ["product-copywriter"] * 2
+        assert verify(s).ok
+
 
 def test_refusals(stub: Stub, workspace: Path) -> None:
     with Workbench.open(workspace) as wb:
