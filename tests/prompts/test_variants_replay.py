@@ -44,9 +44,13 @@ def test_rule_variants_are_registered_with_lineage_and_replay_ranks_the_planted_
         for prompt, ai in zip(edits["prompt"], edits["ai_output"], strict=True):
             stub.state.recordings[str(_messages(prompt)[-1]["content"])] = ai
         result = replay(
-            wb.store, filler_agent, variants=[better["label"], first.version], model="openai:gpt-4o-mini",
-            settings=wb.settings, sample=60,
-        )  # fmt: skip
+            wb.store,
+            filler_agent,
+            variants=[better["label"], first.version],
+            model="openai:gpt-4o-mini",
+            settings=wb.settings,
+            sample=60,
+        )
     ranking = result.ranking()
     planted = ranking[ranking["label"] == better["label"]].iloc[0]
     assert planted["ci_low"] > 0 and planted["mean_difference"] > 0.02, planted.to_dict()

@@ -262,8 +262,10 @@ class PromptRegistry:
 
         agents = [agent] if agent else self.agents()
         rows = [v.as_dict(template=False) for a in agents for v in self.versions(a)]
-        return pd.DataFrame(rows, columns=["agent", "name", "version", "label", "source", "parent", "aliases",
-                                           "rationale", "uri", "created"])  # fmt: skip
+        return pd.DataFrame(
+            rows,
+            columns=["agent", "name", "version", "label", "source", "parent", "aliases", "rationale", "uri", "created"],
+        )
 
 
 def _check_alias(alias: str) -> None:

@@ -59,8 +59,12 @@ def historical_requests(
     """A seeded sample of the agent's past edits with a prompt: id, messages (no system), reference."""
     from agenthone.analytics.edits import edits_frame
 
-    df = edits_frame(store, agent=agent, range=range, columns=("id", "timestamp", "intent_type", "prompt",
-                                                               "ai_output", "final_output"))  # fmt: skip
+    df = edits_frame(
+        store,
+        agent=agent,
+        range=range,
+        columns=("id", "timestamp", "intent_type", "prompt", "ai_output", "final_output"),
+    )
     df = df[df["prompt"].notna() & df["final_output"].notna()]
     if df.empty:
         raise PromptError(f"{agent} has no edits with a prompt and a final output to replay ({range})")
@@ -104,8 +108,10 @@ class ReplayResult:
 
     def summary(self) -> list[str]:
         n = len(self.results[self.baseline.version].examples)
-        lines = [f"{self.agent}: {len(self.variants)} variant(s) vs {self.baseline.label} "
-                 f"(version {self.baseline.version}) on {n} past requests with {self.model}"]  # fmt: skip
+        lines = [
+            f"{self.agent}: {len(self.variants)} variant(s) vs {self.baseline.label} "
+            f"(version {self.baseline.version}) on {n} past requests with {self.model}"
+        ]
         for r in self.ranking().to_dict("records"):
             verdict = "better" if r["ci_low"] > 0 else "worse" if r["ci_high"] < 0 else "no significant difference"
             lines.append(
@@ -172,9 +178,16 @@ def _digest(ids: Sequence[str]) -> str:
 
 
 def _run(
-    model: ChatModel, prompt: PromptVersion, requests: pd.DataFrame, *, model_ref: str, digest: str,
-    max_new_tokens: int, batch_size: int, progress: Callable[[int, int], None] | None,
-) -> EvaluationResult:  # fmt: skip
+    model: ChatModel,
+    prompt: PromptVersion,
+    requests: pd.DataFrame,
+    *,
+    model_ref: str,
+    digest: str,
+    max_new_tokens: int,
+    batch_size: int,
+    progress: Callable[[int, int], None] | None,
+) -> EvaluationResult:
     import pandas as pd
 
     from agenthone.evaluation import METRICS, EvaluationResult, score
@@ -193,12 +206,23 @@ def _run(
             progress(len(predictions), len(conversations))
     seconds = time.perf_counter() - started
     rows = []
-    for rid, conv, ref, pred, ms in zip(requests["id"], conversations, requests["reference"], predictions, latency,
-                                        strict=True):  # fmt: skip
+    for rid, conv, ref, pred, ms in zip(
+        requests["id"], conversations, requests["reference"], predictions, latency, strict=True
+    ):
         prompt_words = sum(len(word_tokens(str(m.get("content") or ""))) for m in conv)
-        rows.append({"id": str(rid), "agent_name": prompt.agent, "prompt": str(conv[-1].get("content") or ""),
-                     "reference": ref, "prediction": pred, **score(pred, ref), "latency_ms": ms,
-                     "prompt_words": prompt_words, "output_words": len(word_tokens(pred))})  # fmt: skip
+        rows.append(
+            {
+                "id": str(rid),
+                "agent_name": prompt.agent,
+                "prompt": str(conv[-1].get("content") or ""),
+                "reference": ref,
+                "prediction": pred,
+                **score(pred, ref),
+                "latency_ms": ms,
+                "prompt_words": prompt_words,
+                "output_words": len(word_tokens(pred)),
+            }
+        )
     frame = pd.DataFrame(rows)
     metrics = {m: float(frame[m].mean()) for m in (*METRICS, "latency_ms", "prompt_words", "output_words")}
     return EvaluationResult(
@@ -258,8 +282,16 @@ def replay(
     judge_model = LLMJudge(resolve_model(judge, settings=settings, store=store)) if judge is not None else None
     for prompt in [base, *chosen]:
         report = (lambda done, total, label=prompt.label: progress(label, done, total)) if progress else None
-        result = _run(resolved, prompt, requests, model_ref=resolved.ref, digest=digest, max_new_tokens=new_tokens,
-                      batch_size=batch_size, progress=report)  # fmt: skip
+        result = _run(
+            resolved,
+            prompt,
+            requests,
+            model_ref=resolved.ref,
+            digest=digest,
+            max_new_tokens=new_tokens,
+            batch_size=batch_size,
+            progress=report,
+        )
         if judge_model is not None:
             convs = [[{"role": "system", "content": prompt.template}, *m] for m in requests["messages"]]
             verdicts = judge_model.judge(convs, list(requests["reference"]), list(result.examples["prediction"]))
@@ -299,9 +331,16 @@ def _log(result: ReplayResult, settings: Settings) -> str:
     tags = {"agent": result.agent, "model": redact(result.model), "baseline": result.baseline.uri, "kind": "replay"}
     name = f"replay {result.agent}: {len(result.variants)} variant(s) vs {result.baseline.label}"
     with _mlflow.start_run(settings, "prompts", run_name=name, tags=tags) as run:
-        mlflow.log_params({"agent": result.agent, "model": redact(result.model), "sample": result.extra["sample"],
-                           "seed": result.extra["seed"], "baseline": result.baseline.label,
-                           "variants": ",".join(v.label for v in result.variants)})  # fmt: skip
+        mlflow.log_params(
+            {
+                "agent": result.agent,
+                "model": redact(result.model),
+                "sample": result.extra["sample"],
+                "seed": result.extra["seed"],
+                "baseline": result.baseline.label,
+                "variants": ",".join(v.label for v in result.variants),
+            }
+        )
         for version, r in result.results.items():
             mlflow.log_metrics({f"v{version}.{k}": float(v) for k, v in r.metrics.items()})
         best = result.best

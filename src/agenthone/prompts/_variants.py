@@ -51,13 +51,23 @@ class Rule:
     priority: float
 
     def as_finding(self) -> dict[str, Any]:
-        return {"kind": self.kind, "finding": self.finding, "evidence": self.evidence, "share": round(self.share, 4),
-                "rule": self.text}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "finding": self.finding,
+            "evidence": self.evidence,
+            "share": round(self.share, 4),
+            "rule": self.text,
+        }
 
 
 def _quoted(finding: str) -> str | None:
     m = re.search(r"'(.*)'", finding)
     return m.group(1) if m else None
+
+
+def _rule(verb: str, phrase: str) -> str:
+    """``Do not open with "X".``, without a second full stop when the phrase has one."""
+    return f'{verb} "{phrase}"' + ("" if phrase[-1:] in ".!?" else ".")
 
 
 def rules_from_findings(findings: pd.DataFrame) -> list[Rule]:
@@ -69,14 +79,16 @@ def rules_from_findings(findings: pd.DataFrame) -> list[Rule]:
         recommendation = str(f.get("recommendation") or "")
         phrase = _quoted(finding) if kind in ("remove", "add") else None
         if kind == "remove" and phrase:
-            if "open with" in recommendation:
-                text = f'Do not open with "{phrase}".'
-            elif "end with" in recommendation:
-                text = f'Do not end with "{phrase}".'
-            else:
-                text = f'Never write "{phrase}".'
+            verb = (
+                "Do not open with"
+                if "open with" in recommendation
+                else "Do not end with"
+                if "end with" in (recommendation)
+                else "Never write"
+            )
+            text = _rule(verb, phrase)
         elif kind == "add" and phrase:
-            text = f'Always include "{phrase}".'
+            text = _rule("Always include", phrase)
         elif kind == "tone":
             m = re.match(r"edits make outputs (.+?) \(", finding)
             text = _TONE_RULES.get(m.group(1) if m else "", "")
@@ -86,8 +98,9 @@ def rules_from_findings(findings: pd.DataFrame) -> list[Rule]:
         else:
             text = ""
         if text and text not in {r.text for r in rules}:
-            rules.append(Rule(text, kind, phrase, finding, str(f.get("evidence") or ""), float(f["share"]),
-                              float(f["priority"])))  # fmt: skip
+            rules.append(
+                Rule(text, kind, phrase, finding, str(f.get("evidence") or ""), float(f["share"]), float(f["priority"]))
+            )
     return rules
 
 
@@ -182,11 +195,15 @@ def generate_variants(
     if not rules:
         raise PromptError(f"no improvement opportunity found in {agent}'s edits ({range}): nothing to vary")
     made: list[PromptVersion] = []
+    known = {v.template: v for v in registry.versions(agent)}
     if generator == "rules":
         for chosen in _rule_sets(rules, n):
             rationale = "; ".join(f"{r.text} ({r.finding}: {r.evidence})" for r in chosen)
             text = apply_rules(parent.template, chosen)
             if text == parent.template or text in {v.template for v in made}:
+                continue
+            if text in known:  # registered before (an earlier run): the same version, not a copy
+                made.append(known[text])
                 continue
             made.append(
                 registry.register(

@@ -17,7 +17,7 @@ __all__ = ["BETTER_RULE", "FILLER_LINE", "sample_prompts"]
 
 FILLER_LINE = f'Begin every answer with "{FILLER_PHRASE}"'
 """The line of the filler agent's deployed prompts that causes its filler phrase."""
-BETTER_RULE = f'Do not open with "{FILLER_PHRASE}".'
+BETTER_RULE = f'Do not open with "{FILLER_PHRASE}"'
 """The rule of the filler agent's better, undeployed prompt version."""
 
 
