@@ -44,6 +44,9 @@ def report(
     ),
     list_reports: bool = typer.Option(False, "--list", help="List the available reports."),
     no_input: bool = typer.Option(False, "--no-input", help="Hide code cells in the HTML."),
+    keep: int | None = typer.Option(
+        None, "--keep", help="Keep only the N newest executions of this report (older ones are deleted).", min=1
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON document."),
 ) -> None:
     """Execute a report notebook (parameters: [bold]-p KEY VALUE[/], repeatable) and write notebook + HTML.
@@ -64,7 +67,7 @@ def report(
     params = parse_pairs(list(ctx.args))
     settings.ensure_dirs()
     with console.status(f"running report [bold]{escape(name)}[/]", spinner="dots") if not as_json else _null():
-        result = run_report(name, params, settings=settings, include_input=not no_input)
+        result = run_report(name, params, settings=settings, include_input=not no_input, keep=keep)
     if result.ok or as_json:
         render(
             result.as_dict(),
