@@ -37,7 +37,7 @@ def parse_pairs(args: list[str]) -> dict[str, Any]:
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @handles_errors
-def report(
+def report(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     name: str | None = typer.Argument(
         None, help="Report name (see --list; notebooks/reports/NAME.ipynb overrides a shipped one).", show_default=False
