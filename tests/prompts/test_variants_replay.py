@@ -82,3 +82,26 @@ def test_llm_variants_through_the_openai_sdk(sample_workspace: Path, stub: Any, 
     assert "openai:gpt-4o-mini" in made[0].rationale
     body = stub.state.calls("POST", "/v1/chat/completions")[0]["body"].decode()
     assert "deleted: 'Let me analyze this.'" in body
+
+
+def test_replay_with_a_local_model_end_to_end(sample_workspace: Path, tmp_path: Path, filler_agent: str) -> None:
+    """A tiny local model (untrained: its scores mean nothing) answers through the same replay and MLflow run."""
+    from agenthone.prompts import historical_requests
+    from agenthone.providers._local_model import build_scratch_model
+    from agenthone.workbench import Workbench
+
+    with Workbench.open(read_only=True) as wb:
+        past = historical_requests(wb.store, filler_agent, sample=20)
+        examples = [{"messages": [*m, {"role": "assistant", "content": r}]}
+                    for m, r in zip(past["messages"], past["reference"], strict=True)]  # fmt: skip
+        tiny = build_scratch_model(examples, tmp_path / "tiny", vocab_size=300, hidden_size=32, num_hidden_layers=1,
+                                   num_attention_heads=2, intermediate_size=64)  # fmt: skip
+        base = wb.prompts.register(filler_agent, "You write findings.", alias="production")
+        variant = wb.prompts.register(filler_agent, "You write short findings.", parent=base.version, source="rules")
+        result = replay(wb.store, filler_agent, variants=[variant.label], model=str(tiny), settings=wb.settings,
+                        sample=6, max_new_tokens=12)  # fmt: skip
+    assert set(result.results) == {base.version, variant.version}
+    frame = result.results[variant.version].examples
+    assert len(frame) == 6 and frame["prediction"].map(lambda p: isinstance(p, str)).all()
+    assert {"edit_similarity", "chrf", "latency_ms", "prompt_words"} <= set(result.comparisons["metric"])
+    assert result.run_id and result.as_dict()["baseline"]["label"] == base.label
