@@ -20,6 +20,7 @@ SHIPPED = {
     "experiment",
     "model_comparison",
     "training_run",
+    "weekly",
     "workspace_overview",
 }
 
