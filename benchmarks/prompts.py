@@ -7,7 +7,7 @@
 2. ``watch`` on the small sample (alerts, drift tests of every agent, new-pattern mining): wall time, warm.
 3. A notification to a local webhook server: seconds per delivery (JSON body, record appended).
 
-    python benchmarks/prompts.py [--sample 64] [--workdir DIR]
+    python benchmarks/prompts.py [--sample 32] [--workdir DIR]
 
 Progress goes to stderr; the last line of stdout is one JSON object with the figures and a ``summary``.
 """
@@ -61,7 +61,7 @@ def _hook_server() -> Iterator[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sample", type=int, default=64)
+    parser.add_argument("--sample", type=int, default=32)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")

@@ -380,7 +380,7 @@ def _training_reports(state: DemoState, ui: DemoOutput) -> None:
 
 # -- prompts and the unattended loop -------------------------------------------------------------------
 
-DEMO_REPLAY_SAMPLE = 24
+DEMO_REPLAY_SAMPLE = 16
 """Past requests replayed per prompt in the demo (small: the local model answers each one per prompt)."""
 DEMO_VARIANTS = 2
 

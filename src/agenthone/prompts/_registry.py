@@ -120,6 +120,7 @@ class PromptRegistry:
         findings: Sequence[Mapping[str, Any]] = (),
         alias: str | None = None,
         message: str | None = None,
+        _existing: Sequence[PromptVersion] | None = None,
     ) -> PromptVersion:
         """Register ``template`` as the next version of ``agent``'s prompt.
 
@@ -137,7 +138,7 @@ class PromptRegistry:
         if alias is not None:
             _check_alias(alias)
         name = prompt_name(agent)
-        existing = self.versions(agent, missing_ok=True)
+        existing = self.versions(agent, missing_ok=True) if _existing is None else list(_existing)
         if label is not None:
             for v in existing:
                 if v.label == label:
@@ -166,7 +167,7 @@ class PromptRegistry:
             mlflow.genai.set_prompt_version_tag(name, version, TAG + "label", label)
         if alias is not None:
             mlflow.genai.set_prompt_alias(name, alias, version)
-        return self.get(agent, version)
+        return _version(agent, self._client().get_prompt_version(name, version))
 
     def set_alias(self, agent: str, alias: str, version: int | str) -> PromptVersion:
         """Point ``alias`` (production, candidate, ...) of ``agent``'s prompt at a version (number or label)."""
@@ -186,10 +187,17 @@ class PromptRegistry:
         """
         out = []
         for agent, versions in prompts.items():
+            existing = self.versions(agent, missing_ok=True)
             for label in sorted(versions, key=_label_order):
-                out.append(self.register(agent, versions[label], label=label, source="imported", message=f"{label}"))
+                v = self.register(agent, versions[label], label=label, source="imported", message=label,
+                                  _existing=existing)  # fmt: skip
+                if v.version not in {e.version for e in existing}:
+                    existing.append(v)
+                out.append(v)
             if production and agent in production:
-                out.append(self.set_alias(agent, "production", production[agent]))
+                current = next((e for e in existing if e.label == production[agent]), None)
+                if current is None or "production" not in current.aliases:
+                    out.append(self.set_alias(agent, "production", production[agent]))
         return out
 
     # -- reading ---------------------------------------------------------------------------------
