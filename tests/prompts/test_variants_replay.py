@@ -49,14 +49,18 @@ def test_rule_variants_are_registered_with_lineage_and_replay_ranks_the_planted_
             variants=[better["label"], first.version],
             model="openai:gpt-4o-mini",
             settings=wb.settings,
-            sample=60,
+            sample=40,
         )
+        experiment = result.to_experiment(wb.experiments, variant=wb.prompts.get(filler_agent, better["label"]).version)
     ranking = result.ranking()
     planted = ranking[ranking["label"] == better["label"]].iloc[0]
     assert planted["ci_low"] > 0 and planted["mean_difference"] > 0.02, planted.to_dict()
     assert result.best is not None and result.best.label in (better["label"], first.label)
-    assert len(stub.state.calls("POST", "/v1/chat/completions")) == 3 * 60
+    assert len(stub.state.calls("POST", "/v1/chat/completions")) == 3 * 40
     assert result.run_id and any("better" in line for line in result.summary())
+    arms = {v.name: v.prompt_version for v in experiment.design.variants}
+    assert arms == {"control": production.label, "treatment": better["label"]}
+    assert experiment.design.agent == filler_agent and experiment.design.primary_metric == "acceptance"
 
 
 def test_variants_need_a_registered_prompt_and_findings(sample_workspace: Path, filler_agent: str) -> None:
