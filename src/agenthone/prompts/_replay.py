@@ -256,27 +256,33 @@ def replay(
 ) -> ReplayResult:
     """Replay ``sample`` past requests of ``agent`` through the ``baseline`` prompt and each variant with ``model``.
 
-    ``variants`` and ``baseline`` are versions, labels or aliases of the agent's registered prompt (a missing
-    ``production`` alias means the oldest version, the one the variants derive from when nothing says
-    otherwise). ``model`` is any reference :func:`agenthone.evaluation.resolve_model` takes.
+    ``variants`` and ``baseline`` are versions, labels or aliases of the agent's registered prompt (without a
+    ``production`` alias, the baseline is the version the first variant derives from, else the oldest).
+    ``model`` is any reference :func:`agenthone.evaluation.resolve_model` takes.
     """
     import pandas as pd
 
     from agenthone.evaluation import METRICS, LLMJudge, compare, resolve_model
-    from agenthone.evaluation._harness import _max_new_tokens
+    from agenthone.text import word_tokens
 
     registry = PromptRegistry(settings)
-    base = registry.find(agent, baseline)
-    if base is None:
-        base = registry.get(agent, baseline) if str(baseline) != "production" else registry.versions(agent)[0]
     chosen = [registry.get(agent, v) for v in variants]
+    base = registry.find(agent, baseline)
+    if base is None:  # no production alias yet: what the first variant derives from, else the oldest version
+        if str(baseline) != "production":
+            base = registry.get(agent, baseline)
+        else:
+            parent = next((v.parent for v in chosen if v.parent is not None), None)
+            base = registry.get(agent, parent) if parent is not None else registry.versions(agent)[0]
     chosen = list({v.version: v for v in chosen if v.version != base.version}.values())
     if not chosen:
         raise PromptError("name at least one variant other than the baseline to replay")
     requests = historical_requests(store, agent, sample=sample, seed=seed, range=range)
     resolved = resolve_model(model, settings=settings, store=store)
     digest = _digest(list(requests["id"].astype(str)))
-    new_tokens = max_new_tokens or _max_new_tokens(list(requests["reference"]))
+    # room for the longest reference and a little more (sub-word tokens per word ~1.5), as evaluation does
+    longest = max((len(word_tokens(r)) for r in requests["reference"]), default=32)
+    new_tokens = max_new_tokens or int(min(512, max(32, longest * 2 + 16)))
     started = time.perf_counter()
     results: dict[int, EvaluationResult] = {}
     judge_model = LLMJudge(resolve_model(judge, settings=settings, store=store)) if judge is not None else None

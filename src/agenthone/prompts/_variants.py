@@ -176,20 +176,16 @@ def generate_variants(
 
     ``generator="rules"`` works offline; ``"llm"`` asks ``model`` (``openai:MODEL``, ``anthropic:MODEL``, a job,
     a local folder; see :func:`agenthone.evaluation.resolve_model`). ``base`` is a version, label or alias;
-    when the alias does not exist the latest version is the base. ``alias`` (e.g. ``candidate``) is set on the
+    without a ``production`` alias the latest version is the base. ``alias`` (e.g. ``candidate``) is set on the
     first variant.
     """
     from agenthone.analytics.edits import improvement_opportunities
 
     if n < 1:
         raise PromptError("n must be at least 1")
-    parent = registry.find(agent, base) if base is not None else None
-    if parent is None:
-        if str(base).lstrip("@").isalpha():  # an alias not set yet: the latest version
-            parent = registry.get(agent)
-        else:
-            registry.get(agent, base)  # raises with the known versions
-            raise AssertionError  # pragma: no cover
+    parent = registry.find(agent, base)
+    if parent is None:  # no production alias yet: the latest version; any other name must exist
+        parent = registry.get(agent) if str(base) == "production" else registry.get(agent, base)
     findings = improvement_opportunities(store, agent, range=range, top=10)
     rules = rules_from_findings(findings)
     if not rules:
