@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python benchmarks/datasets.py
 	$(BIN)/python benchmarks/train_local.py
 	$(BIN)/python benchmarks/experiments.py
+	$(BIN)/python benchmarks/tools.py
 	$(BIN)/python benchmarks/prompts.py
 
 clean:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agenthone.providers import ChatModel, ChatProvider, FineTuner, Provider
     from agenthone.registry import Registry
     from agenthone.reports import ReportResult
+    from agenthone.tools import ToolRegistry
     from agenthone.training import JobManager
 
 __all__ = ["Workbench", "WorkspaceInfo"]
@@ -131,6 +132,15 @@ class Workbench:
         from agenthone.prompts import PromptRegistry
 
         return PromptRegistry(self.settings)
+
+    @cached_property
+    def tools(self) -> ToolRegistry:
+        """Registered tools (``data/tools/registry.json``) and every tool offered in the store's conversations."""
+        from agenthone.tools import ToolRegistry, registry_path
+
+        registry = ToolRegistry.load(registry_path(self.settings))
+        registry.add_from_store(self.store)
+        return registry
 
     def provider(self, name: str, **options: Any) -> Provider:
         """A provider configured from ``[providers.<name>]`` in hone.toml and ``options``."""

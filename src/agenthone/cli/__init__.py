@@ -13,9 +13,18 @@ from agenthone.cli._app import app  # noqa: E402
 __all__ = ["app", "main"]
 
 _COMMAND_MODULES = (
-    "_store", "_sample", "_reports", "_analytics", "_datasets", "_training", "_experiments", "_demo",
-    "_prompts", "_watch",
-)  # fmt: skip
+    "_store",
+    "_sample",
+    "_reports",
+    "_analytics",
+    "_datasets",
+    "_training",
+    "_experiments",
+    "_demo",
+    "_tools",
+    "_prompts",
+    "_watch",
+)
 """Command modules in the order of the loop; each registers its commands on import, in ``hone --help`` order."""
 
 for _name in _COMMAND_MODULES:

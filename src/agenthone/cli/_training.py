@@ -374,6 +374,9 @@ def eval_command(  # noqa: PLR0917 - Typer options
         None, "--max-new-tokens", help="Generation length (default: from the references)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as one JSON document."),
+    tool_turns: bool = typer.Option(
+        False, "--tool-turns", help="Also score every turn where the assistant called tools (tool-call accuracy)."
+    ),
 ) -> None:
     """Score a model against the human-approved references of a dataset split (results go to MLflow).
 
@@ -387,7 +390,7 @@ def eval_command(  # noqa: PLR0917 - Typer options
     settings = Settings.load()
     with Store.open(settings, read_only=True) as store:
         common = {"split": split, "limit": limit, "judge": judge, "max_new_tokens": max_new_tokens,
-                  "settings": settings, "store": store}  # fmt: skip
+                  "settings": settings, "store": store, "tool_turns": tool_turns}  # fmt: skip
         result = _eval_with_progress(model, dataset, quiet=as_json, **common)
         other = _eval_with_progress(against, dataset, quiet=as_json, **common) if against else None
     table_cmp = compare_all(result, other, settings=settings, log_to_mlflow=True) if other is not None else None
@@ -406,7 +409,8 @@ def eval_command(  # noqa: PLR0917 - Typer options
             ]
         rows = {r["metric"]: r for r in (table_cmp.to_dict("records") if table_cmp is not None else [])}
         cells_by_metric = []
-        for name in ("exact_match", "edit_similarity", "chrf", "token_f1", "length_ratio", "judge_score"):
+        for name in ("exact_match", "edit_similarity", "chrf", "token_f1", "length_ratio", "judge_score",
+                     "tool_name_match", "tool_call_match"):  # fmt: skip
             if name not in result.metrics:
                 continue
             cells: list[Any] = [name, f"{result.metrics[name]:.4f}"]

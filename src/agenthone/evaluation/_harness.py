@@ -17,6 +17,13 @@ from agenthone.errors import HoneError
 from agenthone.evaluation._judge import LLMJudge
 from agenthone.evaluation._metrics import METRICS, score
 from agenthone.evaluation._models import ResolvedModel, resolve_model
+from agenthone.evaluation._toolcalls import (
+    TOOL_CALL_METRICS,
+    expected_from_calls,
+    score_tool_calls,
+    tool_call_turns,
+    with_tools,
+)
 from agenthone.providers import ChatModel, redact
 from agenthone.providers._base import message_text, prompt_of
 
@@ -117,11 +124,16 @@ def evaluate(
     progress: ProgressCallback | None = None,
     log_to_mlflow: bool = True,
     tags: dict[str, str] | None = None,
+    tool_turns: bool = False,
 ) -> EvaluationResult:
     """Generate with ``model`` for every example of the split and score it against the reference.
 
     ``model`` and ``judge`` take the references of :func:`~agenthone.evaluation.resolve_model` (a job id,
     ``baseline:JOB``, ``models:/name@alias``, ``openai:MODEL``, ``anthropic:MODEL``, a folder).
+
+    Tool calls are scored too (``tool_name_match``, ``tool_call_match``): for examples whose reference is
+    an assistant message with ``tool_calls``, and, with ``tool_turns``, for every turn of a conversation
+    where the assistant called tools (one more row per turn, its id suffixed ``#callN``).
     """
     import pandas as pd
 
@@ -136,6 +148,20 @@ def evaluate(
         raise HoneError(f"dataset {ds.ref} has no {split!r} examples to evaluate on")
     prompts = [prompt_of(ex) for ex in examples]
     references = [str(ex.get("reference") or "") for ex in examples]
+    expected: list[list[Any] | None] = [None] * len(examples)
+    for i, ex in enumerate(examples):
+        last = (ex.get("messages") or [{}])[-1]
+        if last.get("role") == "assistant" and last.get("tool_calls"):
+            expected[i] = [*last["tool_calls"]]
+            prompts[i] = with_tools(prompts[i], ex.get("tools") or [])
+            references[i] = references[i] or message_text(last)
+    if tool_turns:
+        for ex in list(examples):
+            for n, (before, turn_calls) in enumerate(tool_call_turns(ex), 1):
+                examples.append({**ex, "id": f"{ex.get('id')}#call{n}"})
+                prompts.append(with_tools(before, ex.get("tools") or []))
+                references.append(message_text({"tool_calls": turn_calls}))
+                expected.append(turn_calls)
     new_tokens = max_new_tokens or _max_new_tokens(references)
 
     started = time.perf_counter()
@@ -150,19 +176,20 @@ def evaluate(
     generation_seconds = time.perf_counter() - started
 
     rows = []
-    for ex, prompt, ref, pred in zip(examples, prompts, references, predictions, strict=True):
+    for ex, prompt, ref, pred, calls in zip(examples, prompts, references, predictions, expected, strict=True):
         source = ex.get("source") or {}
         last_user = next((message_text(m) for m in reversed(prompt) if m.get("role") == "user"), "")
-        rows.append(
-            {
-                "id": str(ex.get("id")),
-                "agent_name": source.get("agent_name"),
-                "prompt": last_user,
-                "reference": ref,
-                "prediction": pred,
-                **score(pred, ref),
-            }
-        )
+        row = {
+            "id": str(ex.get("id")),
+            "agent_name": source.get("agent_name"),
+            "prompt": last_user,
+            "reference": ref,
+            "prediction": pred,
+            **score(pred, ref),
+        }
+        if calls is not None:
+            row.update(score_tool_calls(pred, expected_from_calls(calls), tools=ex.get("tools")))
+        rows.append(row)
     frame = pd.DataFrame(rows)
     judge_name = None
     if judge is not None:
@@ -175,6 +202,10 @@ def evaluate(
     seconds = time.perf_counter() - started
 
     metrics = {name: float(frame[name].mean()) for name in METRICS}
+    for name in TOOL_CALL_METRICS:
+        if name in frame.columns and frame[name].notna().any():
+            metrics[name] = float(frame[name].dropna().mean())
+            metrics["tool_call_examples"] = float(frame[name].notna().sum())
     if "judge_score" in frame.columns and frame["judge_score"].notna().any():
         metrics["judge_score"] = float(frame["judge_score"].dropna().mean())
     metrics["examples"] = float(len(frame))
