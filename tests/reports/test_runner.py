@@ -19,6 +19,7 @@ SHIPPED = {
     "edit_insights",
     "experiment",
     "model_comparison",
+    "tools",
     "training_run",
     "weekly",
     "workspace_overview",
