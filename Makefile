@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python benchmarks/experiments.py
 	$(BIN)/python benchmarks/tools.py
 	$(BIN)/python benchmarks/service.py
+	$(BIN)/python benchmarks/prompts.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

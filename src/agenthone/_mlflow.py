@@ -25,6 +25,7 @@ EXPERIMENTS = {
     "training": "agenthone/training",
     "evaluation": "agenthone/evaluation",
     "tuning": "agenthone/tuning",
+    "prompts": "agenthone/prompts",
 }
 """The MLflow experiment each stage records into."""
 

@@ -85,6 +85,8 @@ class Settings(BaseModel):
     max_training_cost_usd: float = 50.0
     default_model: str = "gpt-4o-mini-2024-07-18"
     """The hosted model assumed when none is named: OpenAI jobs, dataset token limits, file validation."""
+    notify: dict[str, Any] = {}
+    """``[notify]``: webhooks that ``hone watch --notify`` posts to (see :mod:`agenthone.watch`)."""
     extra: dict[str, Any] = {}
     capture: CaptureSettings = CaptureSettings()
     """``[capture]``: what happens to events on their way in (redaction of personal data and secrets)."""

@@ -39,7 +39,9 @@ __all__ = [
     "DEMO_EVAL_EXAMPLES",
     "DEMO_MAX_NEW_TOKENS",
     "DEMO_MODEL_NAME",
+    "DEMO_REPLAY_SAMPLE",
     "DEMO_TRAINING",
+    "DEMO_VARIANTS",
     "MAX_INSIGHT_AGENTS",
     "STEPS",
     "DemoOutput",
@@ -206,6 +208,7 @@ def _insights(state: DemoState, ui: DemoOutput) -> None:
         return
     with working(ui.err, "learning from edits"):
         df = improvement_opportunities(state.wb.store, agents, top=3)
+    state.extras["opportunities"] = df
     ui.say(opportunities_view(df))
 
 
@@ -375,6 +378,104 @@ def _training_reports(state: DemoState, ui: DemoOutput) -> None:
     run_report_step(state, ui, "model_comparison", {})
 
 
+# -- prompts and the unattended loop -------------------------------------------------------------------
+
+DEMO_REPLAY_SAMPLE = 16
+"""Past requests replayed per prompt in the demo (small: the local model answers each one per prompt)."""
+DEMO_VARIANTS = 2
+
+
+def _prompt_agent(state: DemoState) -> str | None:
+    """The agent whose prompt to vary: the one with the most widespread phrase people delete or add."""
+    from agenthone.analytics.edits import improvement_opportunities
+
+    df = state.extras.get("opportunities")
+    if df is None:
+        agents = state.extras.get("insight_agents") or insight_agents(state)
+        df = improvement_opportunities(state.wb.store, agents, top=3) if agents else None
+    if df is None or df.empty:
+        return None
+    phrases = df[df["kind"].isin(["remove", "add"])].sort_values("priority", ascending=False)
+    return str(phrases["agent"].iloc[0]) if len(phrases) else None
+
+
+def _prompts(state: DemoState, ui: DemoOutput) -> None:
+    import json
+
+    from agenthone.prompts import generate_variants
+
+    registry = state.wb.prompts
+    source = state.sample_dir / "prompts.json"
+    if source.exists():  # the agents' own prompt files: registered once, as a team would import theirs
+        doc = json.loads(source.read_text(encoding="utf-8"))
+        done = registry.import_prompts(doc["prompts"], production=doc.get("production"))
+        ui.say(
+            f"{len({(v.agent, v.version) for v in done})} prompt versions of {len(doc['prompts'])} agents in "
+            "the MLflow prompt registry (production = the version in the latest logs)"
+        )
+    agent = _prompt_agent(state)
+    if agent is None or registry.find(agent) is None:
+        ui.say("no agent with a registered prompt and a phrase to fix; skipping prompt variants")
+        return
+    with working(ui.err, f"writing prompt variants for {agent}"):
+        made = generate_variants(state.wb.store, registry, agent, n=DEMO_VARIANTS)
+    for v in made:
+        ui.say(
+            markup(
+                "[bold]{}[/] {} (version {}, from version {}): {}",
+                agent,
+                v.label,
+                v.version,
+                v.parent,
+                v.rationale[:160],
+            )
+        )
+    state.extras["prompt_agent"] = agent
+    state.extras["prompt_variants"] = [v.version for v in made]
+
+
+def _replay(state: DemoState, ui: DemoOutput) -> None:
+    from agenthone.prompts import replay
+
+    agent, variants, job_id = (state.extras.get(k) for k in ("prompt_agent", "prompt_variants", "job_id"))
+    if not agent or not variants or not job_id:
+        ui.say("no prompt variants or no local model; skipping the replay")
+        return
+    with working(ui.err, f"replaying {DEMO_REPLAY_SAMPLE} past requests of {agent} per prompt"):
+        result = replay(
+            state.wb.store,
+            agent,
+            variants=variants,
+            model=job_id,
+            settings=state.wb.settings,
+            sample=DEMO_REPLAY_SAMPLE,
+            max_new_tokens=DEMO_MAX_NEW_TOKENS,
+        )
+    ui.say(*result.summary())
+    ui.say(
+        "  (the demo's model is tiny and was fine-tuned on every agent's data for a few minutes: read the "
+        "difference, whatever it is, as that model's answer to the prompt, not as the prompt's worth)"
+    )
+
+
+def _watch(state: DemoState, ui: DemoOutput) -> None:
+    from agenthone.watch import watch
+
+    result = watch(state.wb.store, registry=state.wb.prompts)
+    lines = result.summary()
+    ui.say(*lines[:14])
+    if len(lines) > 14:
+        ui.say(f"  ... and {len(lines) - 14} more lines (hone watch)")
+    ui.say(
+        f"hone watch would exit {3 if result.needs_person else 0}"
+        + (" (something needs a person)" if result.needs_person else "")
+    )
+
+
+def _weekly_report(state: DemoState, ui: DemoOutput) -> None:
+    run_report_step(state, ui, "weekly", {})
+
+
 STEPS: list[DemoStep] = [
     DemoStep("sample", "Sample logs", _sample),
     DemoStep("ingest", "Ingest", _ingest),
@@ -394,6 +495,10 @@ STEPS: list[DemoStep] = [
     DemoStep("evaluate", "Evaluate against the untrained baseline", _evaluate),
     DemoStep("register", "Register the champion and deploy it", _register),
     DemoStep("training-reports", "Reports: training run and model comparison", _training_reports),
+    DemoStep("prompts", "Prompts: registered versions and rule-based variants from edit patterns", _prompts),
+    DemoStep("replay", "Prompts: offline replay of past requests with the local model", _replay),
+    DemoStep("watch", "Watch: alerts, drift, new failure patterns, next steps (hone watch)", _watch),
+    DemoStep("weekly-report", "Report: weekly", _weekly_report),
 ]
 """The demo, step by step, in the order of the loop."""
 

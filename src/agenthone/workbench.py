@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from agenthone.datasets import Dataset, DatasetCatalog
     from agenthone.evaluation import EvaluationResult
     from agenthone.experiments._store import Experiments
+    from agenthone.prompts import PromptRegistry
     from agenthone.providers import ChatModel, ChatProvider, FineTuner, Provider
     from agenthone.registry import Registry
     from agenthone.reports import ReportResult
@@ -126,6 +127,13 @@ class Workbench:
         from agenthone.experiments._store import Experiments
 
         return Experiments(self.store)
+
+    @cached_property
+    def prompts(self) -> PromptRegistry:
+        """Agents' system prompts as versions in the MLflow prompt registry."""
+        from agenthone.prompts import PromptRegistry
+
+        return PromptRegistry(self.settings)
 
     @cached_property
     def tools(self) -> ToolRegistry:

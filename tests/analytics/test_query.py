@@ -76,6 +76,20 @@ def test_answers_follow_records_added_to_an_open_store(tmp_path: Path) -> None:
         assert daily["runs"].sum() == 11
 
 
+def test_answers_survive_the_store_being_released_and_reopened(tmp_path: Path) -> None:
+    """A report's kernel gets the file while the store is released; afterwards the same queries run again on the
+    new connection (the prepared statements and the measured-edits table of the old one are gone)."""
+    runs = [run_record(i, timestamp=f"2026-10-{10 + i % 5:02d}T12:00:00Z", agent_name="agent-0") for i in range(10)]
+    edits = [_edit(0, "2026-10-11T12:00:00Z", "a b c d", "a b")]
+    window = "2026-10-10..2026-10-20"
+    with make_store(tmp_path / "released.duckdb", runs=runs, edits=edits) as store:
+        before = performance(store, range=window)
+        with store.released():
+            pass
+        after = performance(store, range=window)
+    pd.testing.assert_frame_equal(before, after)
+
+
 def test_alerts_follow_records_added_to_an_open_store(tmp_path: Path) -> None:
     # four successful runs a day for 20 days, then a week where every run fails: a drop, and under the floor
     base = [

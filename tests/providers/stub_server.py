@@ -1,5 +1,10 @@
 """A local HTTP server that answers like the documented OpenAI and Anthropic APIs (the parts we use).
 
+Chat completions follow the do/don't rules of the system prompt deterministically (:func:`follow_rules`): a
+stand-in model with a habit (its recorded answer to a request, ``StubState.recordings``) that obeys
+``Begin every answer with "X"``, ``Do not open with "X"``, ``Never write "X"``, ``Always include "X"``. Asked
+to improve a system prompt, it writes one variant per suggested rule.
+
 Fine-tuning jobs walk the documented lifecycle, one step per ``GET /v1/fine_tuning/jobs/{id}``:
 validating_files -> queued -> running -> running -> succeeded (with ``fine_tuned_model``), or failed
 (with an ``error``) when the base model name contains "fail". Metrics events and checkpoints appear
@@ -29,6 +34,8 @@ class StubState:
     fail_next: dict[str, list[int]] = field(default_factory=dict)
     """Path prefix -> HTTP statuses to answer (once each) before answering normally."""
     validation_accuracy: float = 0.82
+    recordings: dict[str, str] = field(default_factory=dict)
+    """User message -> the answer the stand-in model gives it (before the system prompt's rules)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def arm(self, prefix: str, *statuses: int) -> None:
@@ -270,8 +277,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self, req: dict[str, Any]) -> None:
         last = next((m for m in reversed(req["messages"]) if m["role"] == "user"), {"content": ""})
         text = str(last.get("content") or "")
+        system = "\n".join(str(m.get("content") or "") for m in req["messages"] if m["role"] == "system")
         judged = "Answer with JSON only" in text
-        reply = '{"score": 4, "reason": "close to the reference"}' if judged else _reply(text)
+        if "You improve system prompts" in system:
+            reply = _rewrite_prompt(text)
+        elif judged:
+            reply = '{"score": 4, "reason": "close to the reference"}'
+        else:
+            reply = follow_rules(system, self.state.recordings.get(text) or _reply(text))
         self._send(
             200,
             {"id": "chatcmpl-stub", "object": "chat.completion", "created": _now(), "model": req["model"],
@@ -314,6 +327,38 @@ def _reply(prompt: str) -> str:
     if m:
         return json.dumps([{"name": "get_order", "arguments": {"order_id": m.group(2)}}])
     return f"echo: {prompt[:80]}"
+
+
+_RULES = re.compile(
+    r"(?P<rule>Begin every answer with|Open with|Do not open with|Never write|Always include|Always end with)"
+    r' "(?P<phrase>[^"]+)"'
+)
+
+
+def follow_rules(system: str, answer: str) -> str:
+    """``answer`` as a model that obeys the system prompt's rules, in order, would write it."""
+    out = answer.strip()
+    for m in _RULES.finditer(system):
+        rule, phrase = m.group("rule"), m.group("phrase")
+        if rule in ("Begin every answer with", "Open with") and not out.startswith(phrase):
+            out = f"{phrase} {out}"
+        elif rule == "Do not open with" and out.startswith(phrase):
+            out = out[len(phrase) :].lstrip()
+        elif rule == "Never write":
+            out = " ".join(out.replace(phrase, " ").split())
+        elif rule in ("Always include", "Always end with") and phrase not in out:
+            out = f"{out} {phrase}"
+    return out
+
+
+def _rewrite_prompt(request: str) -> str:
+    """Improved prompts as the LLM generator asks for them: the current prompt plus one suggested rule each."""
+    m = re.search(r"<<<\n(.*)\n>>>", request, re.S)
+    current = m.group(1) if m else ""
+    rules = re.findall(r"suggested rule: (.+)", request)
+    return json.dumps(
+        [{"prompt": f"{current}\n{rule}", "rationale": f"adds: {rule}"} for rule in rules] or [{"prompt": current}]
+    )
 
 
 @contextmanager

@@ -19,7 +19,10 @@ SHIPPED = {
     "edit_insights",
     "experiment",
     "model_comparison",
+    "service_audit",
+    "tools",
     "training_run",
+    "weekly",
     "workspace_overview",
 }
 

@@ -44,10 +44,13 @@ _epoch_us: Any = None
 
 def store_state(store: Store) -> dict[str, Any]:
     """Per-store memo of the analytics (compiled queries, the measured-edits table): dies with the store."""
+    con = store.connection
     with _states_lock:
         state = _states.get(store)
-        if state is None:
-            state = {"queries": OrderedDict()}
+        # prepared statements and temp tables live in the connection: a store reopened after ``released()``
+        # has a new one, so the memo starts over
+        if state is None or state.get("connection") is not con:
+            state = {"queries": OrderedDict(), "connection": con}
             _states[store] = state
         return state
 

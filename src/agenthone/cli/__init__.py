@@ -22,6 +22,8 @@ _COMMAND_MODULES = (
     "_experiments",
     "_tools",
     "_service",
+    "_prompts",
+    "_watch",
     "_demo",
 )
 """Command modules in the order of the loop; each registers its commands on import, in ``hone --help`` order."""

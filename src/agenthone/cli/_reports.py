@@ -37,13 +37,16 @@ def parse_pairs(args: list[str]) -> dict[str, Any]:
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @handles_errors
-def report(
+def report(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     name: str | None = typer.Argument(
         None, help="Report name (see --list; notebooks/reports/NAME.ipynb overrides a shipped one).", show_default=False
     ),
     list_reports: bool = typer.Option(False, "--list", help="List the available reports."),
     no_input: bool = typer.Option(False, "--no-input", help="Hide code cells in the HTML."),
+    keep: int | None = typer.Option(
+        None, "--keep", help="Keep only the N newest executions of this report (older ones are deleted).", min=1
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON document."),
 ) -> None:
     """Execute a report notebook (parameters: [bold]-p KEY VALUE[/], repeatable) and write notebook + HTML.
@@ -64,7 +67,7 @@ def report(
     params = parse_pairs(list(ctx.args))
     settings.ensure_dirs()
     with console.status(f"running report [bold]{escape(name)}[/]", spinner="dots") if not as_json else _null():
-        result = run_report(name, params, settings=settings, include_input=not no_input)
+        result = run_report(name, params, settings=settings, include_input=not no_input, keep=keep)
     if result.ok or as_json:
         render(
             result.as_dict(),

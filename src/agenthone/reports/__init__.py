@@ -11,6 +11,7 @@ from agenthone.reports._runner import (
     available_reports,
     notebook_parameters,
     parse_parameter,
+    prune_reports,
     report_notebooks,
     run_report,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "available_reports",
     "notebook_parameters",
     "parse_parameter",
+    "prune_reports",
     "report_notebooks",
     "run_report",
 ]

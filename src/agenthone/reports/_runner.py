@@ -28,6 +28,7 @@ __all__ = [
     "available_reports",
     "notebook_parameters",
     "parse_parameter",
+    "prune_reports",
     "report_notebooks",
     "run_report",
 ]
@@ -188,14 +189,18 @@ def run_report(
     include_input: bool = True,
     progress: bool = False,
     timeout: int | None = 1800,
+    keep: int | None = None,
 ) -> ReportResult:
     """Execute the report ``name`` (or the given ``notebook``) and write the executed notebook and its HTML.
 
     The workspace's ``notebooks/reports/<name>.ipynb`` wins over the report shipped with the package.
     The workspace root is always passed as the ``workspace`` parameter so the notebook opens the same
     store. A failing cell does not raise: the result says which cell failed and the partial notebook
-    and HTML are written all the same.
+    and HTML are written all the same. ``keep`` prunes older executions of the report to the ``keep`` newest
+    (this one included; see :func:`prune_reports`).
     """
+    if keep is not None and keep < 1:
+        raise ReportError("keep must be at least 1 (the execution being written)")
     import time
 
     import papermill
@@ -234,6 +239,8 @@ def run_report(
                 raise ReportError(f"report {name!r} could not run: {type(exc).__name__}: {exc}") from exc
             error = f"{type(exc).__name__}: {exc}"
     html = _render_html(executed, include_input=include_input) if executed.exists() else None
+    if keep is not None and output_dir is None:
+        prune_reports(settings, name, keep=keep)
     return ReportResult(
         name=name,
         notebook=executed,
@@ -244,6 +251,29 @@ def run_report(
         error=error,
         seconds=time.perf_counter() - started,
     )
+
+
+def prune_reports(settings: Settings, name: str, *, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest executions of report ``name`` (``reports/NAME/<timestamp>/``).
+
+    Only folders that hold an executed ``NAME.ipynb`` count as executions; anything else under
+    ``reports/NAME/`` is left alone. Returns the folders removed, oldest first.
+    """
+    import shutil
+
+    if keep < 1:
+        raise ReportError("keep must be at least 1")
+    base = settings.reports_dir / name
+    if not base.is_dir():
+        return []
+    runs = sorted(
+        (p for p in base.iterdir() if p.is_dir() and (p / f"{name}.ipynb").is_file()),
+        key=lambda p: ((p / f"{name}.ipynb").stat().st_mtime, p.name),
+    )
+    removed = runs[: max(0, len(runs) - keep)]
+    for folder in removed:
+        shutil.rmtree(folder)
+    return removed
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from agenthone.sample._edits import plan_edits, write_edits
 from agenthone.sample._experiments import AA_EDIT_SHARE, AB_EDIT_SHARE, experiments_truth, plant_experiments
 from agenthone.sample._malformed import write_malformed
 from agenthone.sample._plan import Plan, Timeline, make_plan, np_stream, py_stream
+from agenthone.sample._prompts import sample_prompts
 from agenthone.sample._runs import RunTable, build_runs, realised_success, write_runs
 from agenthone.sample._text import FILLER_PHRASE
 
@@ -44,6 +45,7 @@ FILES = {
     "conversations": "conversations.jsonl",
     "malformed": "malformed_runs.jsonl",
     "ground_truth": "ground_truth.json",
+    "prompts": "prompts.json",
 }
 
 
@@ -58,6 +60,8 @@ class SampleManifest:
     malformed: Path
     ground_truth: Path
     counts: dict[str, int] = field(default_factory=dict)
+    prompts: Path | None = None
+    """The system prompt of every agent's prompt versions (``hone prompts import`` registers them)."""
 
     def load_ground_truth(self) -> dict[str, Any]:
         """The answer key: planted effects, duplicate clusters, PII values, malformed-line verdicts."""
@@ -142,6 +146,11 @@ def generate_sample(
         plan, counts=counts, runs=runs, tallies=stats.per_agent, convs=convs, pii=pii, malformed=malformed
     )
     truth["experiments"] = experiments_truth(plan, planted, stats.experiments)
+    prompts = sample_prompts(plan)
+    truth["effects"]["filler_phrase"]["better_prompt"] = prompts["better"]
+    with paths["prompts"].open("w", encoding="utf-8", newline="\n") as fh:
+        json.dump(prompts, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
     with paths["ground_truth"].open("w", encoding="utf-8", newline="\n") as fh:
         json.dump(truth, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
@@ -153,6 +162,7 @@ def generate_sample(
         malformed=paths["malformed"],
         ground_truth=paths["ground_truth"],
         counts=counts,
+        prompts=paths["prompts"],
     )
 
 
