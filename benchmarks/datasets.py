@@ -465,7 +465,26 @@ def main() -> None:
     if not args.skip_build:
         figures["build"] = bench_build(sample, args.work)
     figures["peak_rss_mb_benchmark_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figures["summary"] = summary(figures)
     print(json.dumps(figures))
+
+
+def summary(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures the issues target, for ``benchmarks/summary.py``."""
+    v, nd = figures["validation"], figures["near_duplicates"]
+    out: list[dict[str, Any]] = [
+        {"figure": "validation vs cookbook", "value": v["speedup"], "op": ">=", "target": 10.0, "unit": "x"},
+        {"figure": "near duplicates vs datasketch", "value": nd["throughput_ratio"], "op": ">=", "target": 1.0,
+         "unit": "x"},
+        {"figure": "near-duplicate recall - datasketch's", "value": round(nd["ours_recall"] - nd["datasketch_recall"],
+         3), "op": ">=", "target": 0.0, "unit": ""},
+    ]  # fmt: skip
+    if "build" in figures:
+        b = figures["build"]
+        out.append({"figure": "build from the large sample", "value": b["seconds"], "op": "<=", "target": 100.0,
+                    "unit": "s"})  # fmt: skip
+        out.append({"figure": "build peak RSS", "value": b["peak_rss_mb"], "op": "<=", "target": 1024, "unit": "MB"})
+    return out
 
 
 if __name__ == "__main__":

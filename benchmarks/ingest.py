@@ -235,6 +235,16 @@ def main() -> None:
         and results["parquet"]["ratio_of_ceiling"] >= 0.5
         and results["jsonl"]["hone_peak_rss_mb"] < 1024
     )
+    results["summary"] = [
+        {"figure": "JSONL ingest / read_json", "value": results["jsonl"]["ratio_of_ceiling"], "op": ">=",
+         "target": 0.8, "unit": "x"},
+        {"figure": "Parquet ingest / read_parquet", "value": results["parquet"]["ratio_of_ceiling"], "op": ">=",
+         "target": 0.8, "unit": "x"},
+        {"figure": "JSONL ingest peak RSS", "value": results["jsonl"]["hone_peak_rss_mb"], "op": "<=",
+         "target": 1024, "unit": "MB"},
+        {"figure": "Parquet ingest peak RSS", "value": results["parquet"]["hone_peak_rss_mb"], "op": "<=",
+         "target": 1024, "unit": "MB"},
+    ]  # fmt: skip
     print(json.dumps(results))
 
 
