@@ -108,7 +108,7 @@ def _number(value: Any) -> str:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
-    return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    return f"{value:.3g}"
 
 
 def rows(results: Path) -> list[dict[str, str]]:
@@ -119,7 +119,7 @@ def rows(results: Path) -> list[dict[str, str]]:
         name = script.stem
         result = (record or {}).get("result") or {}
         summary = result.get("summary") if isinstance(result, dict) else None
-        when = str((record or {}).get("finished", ""))[:10]
+        when = str((record or {}).get("finished") or "earlier run, not rerun")[:22]
         command = str((record or {}).get("command", f"python benchmarks/{script.name}"))
         if record is None or not summary:
             status = "not run" if record is None else ("failed" if record.get("returncode") else "no summary")
