@@ -48,7 +48,7 @@ def describe(script: Path) -> str:
         doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
     except SyntaxError:
         return ""
-    return doc.strip().splitlines()[0].rstrip(".") if doc.strip() else ""
+    return doc.strip().splitlines()[0].rstrip(".").replace("``", "`") if doc.strip() else ""
 
 
 def last_json(stdout: str) -> dict[str, Any] | None:
@@ -119,7 +119,8 @@ def rows(results: Path) -> list[dict[str, str]]:
         name = script.stem
         result = (record or {}).get("result") or {}
         summary = result.get("summary") if isinstance(result, dict) else None
-        when = str((record or {}).get("finished") or "earlier run, not rerun")[:22]
+        finished = (record or {}).get("finished")
+        when = f"{str(finished)[:16].replace('T', ' ')} UTC" if finished else "earlier run, not rerun"
         command = str((record or {}).get("command", f"python benchmarks/{script.name}"))
         if record is None or not summary:
             status = "not run" if record is None else ("failed" if record.get("returncode") else "no summary")
