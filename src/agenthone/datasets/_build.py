@@ -386,6 +386,7 @@ def build_dataset(
         if e.get("tools"):
             n += counter.value_tokens(e["tools"])
         tokens[e["id"]] = n
+    del counter  # its cache of every distinct text: free it before the report and exports need memory
     cap = spec.max_tokens or info.max_tokens_per_example
     token_filtered = 0
     kept = []
