@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from mlflow.types.utils import _infer_schema
 
 from agenthone.datasets._build import _infer_schema as schema_of
 from agenthone.datasets._build import _schema_rows
 
 
+@pytest.mark.filterwarnings("ignore:Hint. Inferred schema:UserWarning")
 def test_schema_from_a_few_rows_equals_the_full_inference() -> None:
     n = 500
     frame = pd.DataFrame(
