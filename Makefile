@@ -41,14 +41,7 @@ format: setup
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 
 bench: setup
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/analytics.py
-	$(BIN)/python benchmarks/datasets.py
-	$(BIN)/python benchmarks/train_local.py
-	$(BIN)/python benchmarks/experiments.py
-	$(BIN)/python benchmarks/tools.py
-	$(BIN)/python benchmarks/service.py
-	$(BIN)/python benchmarks/prompts.py
+	$(BIN)/python benchmarks/summary.py --run
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

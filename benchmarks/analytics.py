@@ -368,6 +368,14 @@ def main() -> None:
             "mining": edits_per_s >= TARGET_EDITS_PER_S,
         },
     }
+    result["summary"] = [
+        {"figure": "summary 30d warm", "value": round(ours["summary_30d"], 4), "op": "<=", "target": TARGET_SUMMARY_S,
+         "unit": "s"},
+        *({"figure": f"{k} vs pandas", "value": round(v, 2), "op": ">=", "target": TARGET_SPEEDUP, "unit": "x"}
+          for k, v in speedup.items()),
+        {"figure": "edit-pattern mining", "value": round(edits_per_s), "op": ">=", "target": TARGET_EDITS_PER_S,
+         "unit": "edits/s"},
+    ]  # fmt: skip
     print(json.dumps(result))
 
 

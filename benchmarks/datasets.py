@@ -274,7 +274,11 @@ def bench_validation(sample: Path, work: Path, n: int) -> dict[str, Any]:
         assert [d.min, d.max, d.mean, d.median, d.p10, d.p90] == values, name
     assert (ours.epochs, ours.billed_tokens) == (peer["epochs"], peer["billed_tokens"])
     log("  identical findings: errors, counts, warnings, distributions, epochs, billed tokens")
+    floor = tokenizer_floor(path, info.encoding)
+    log(f"  tokenizer floor: {floor['seconds']:.1f} s ({floor['tokenizer']}, {floor['threads']} threads)")
     return {
+        "tokenizer_floor": floor,
+        "ratio_to_floor": round(ours_s / floor["seconds"], 2),
         "examples": ours.n_examples,
         "file_mb": round(path.stat().st_size / 1e6, 1),
         "error_lines": sum(len(v) for v in ours.errors.values()),
@@ -285,6 +289,52 @@ def bench_validation(sample: Path, work: Path, n: int) -> dict[str, Any]:
         "speedup": round(peer_s / ours_s, 1),
         "identical_findings": True,
     }
+
+
+def tokenizer_floor(path: Path, encoding_name: str) -> dict[str, Any]:
+    """The least any exact validation can cost: each distinct text of the file tokenized once, on every core,
+    by the fastest exact tokenizer at hand (tiktoken, and bpe-openai when installed); reading and parsing
+    the file are not counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agenthone.datasets import get_encoding
+
+    texts: dict[str, None] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                example = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            for message in example.get("messages") or () if isinstance(example, dict) else ():
+                for value in message.values() if isinstance(message, dict) else ():
+                    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+                    texts[text] = None
+    distinct = sorted(texts, key=len, reverse=True)
+    threads = max(1, min(8, len(os.sched_getaffinity(0))))
+    encoders = {"tiktoken": get_encoding(encoding_name).encode_ordinary}
+    try:
+        import bpe_openai
+
+        encoders["bpe-openai"] = bpe_openai.get_encoding(encoding_name).encode_ordinary
+    except ImportError:
+        pass
+    best: dict[str, Any] = {}
+    for name, encode in encoders.items():
+
+        def count(part: list[str], encode: Any = encode) -> int:
+            return sum(len(encode(t)) for t in part)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            tokens = sum(pool.map(count, [distinct[i::threads] for i in range(threads)]))
+        seconds = time.perf_counter() - started
+        if not best or seconds < best["seconds"]:
+            best = {"tokenizer": name, "seconds": round(seconds, 3), "threads": threads}
+        best.setdefault("tokens", tokens)
+        assert tokens == best["tokens"], "tokenizers disagree"
+    best["distinct_texts"] = len(distinct)
+    return best
 
 
 # -- 2. near duplicates --------------------------------------------------------------------------
@@ -465,7 +515,28 @@ def main() -> None:
     if not args.skip_build:
         figures["build"] = bench_build(sample, args.work)
     figures["peak_rss_mb_benchmark_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figures["summary"] = summary(figures)
     print(json.dumps(figures))
+
+
+def summary(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures the issues target, for ``benchmarks/summary.py``."""
+    v, nd = figures["validation"], figures["near_duplicates"]
+    out: list[dict[str, Any]] = [
+        {"figure": "validation / tokenizer floor", "value": v["ratio_to_floor"], "op": "<=", "target": 1.3,
+         "unit": "x"},
+        {"figure": "validation vs cookbook", "value": v["speedup"], "op": ">=", "target": 1.0, "unit": "x"},
+        {"figure": "near duplicates vs datasketch", "value": nd["throughput_ratio"], "op": ">=", "target": 1.0,
+         "unit": "x"},
+        {"figure": "near-duplicate recall - datasketch's", "value": round(nd["ours_recall"] - nd["datasketch_recall"],
+         3), "op": ">=", "target": 0.0, "unit": ""},
+    ]  # fmt: skip
+    if "build" in figures:
+        b = figures["build"]
+        out.append({"figure": "build from the large sample", "value": b["seconds"], "op": "<=", "target": 100.0,
+                    "unit": "s"})  # fmt: skip
+        out.append({"figure": "build peak RSS", "value": b["peak_rss_mb"], "op": "<=", "target": 1024, "unit": "MB"})
+    return out
 
 
 if __name__ == "__main__":

@@ -252,6 +252,14 @@ def main() -> None:
             "analysis_from_store": from_store["analyze_s"] < TARGET_ANALYSIS_S,
         },
     }
+    result["summary"] = [
+        {"figure": "sample size at 2x effect / fixed", "value": ratio_2x, "op": "<=", "target": TARGET_RATIO_AT_2X,
+         "unit": "x"},
+        {"figure": "analysis of 1M units", "value": round(analysis_s, 3), "op": "<=", "target": TARGET_ANALYSIS_S,
+         "unit": "s"},
+        {"figure": "analysis from the store", "value": from_store["analyze_s"], "op": "<=",
+         "target": TARGET_ANALYSIS_S, "unit": "s"},
+    ]  # fmt: skip
     print(json.dumps(result))
 
 

@@ -278,6 +278,12 @@ def main() -> None:
         "hone_command_wall_s": round(statistics.mean(x["command_wall_s"] for x in ours), 1),
         "evaluation": {k: round(v, 3) if isinstance(v, float) else v for k, v in evaluation.items()},
     }
+    figures["summary"] = [
+        {"figure": "tokens/s vs plain TRL", "value": round(max(ours_tps / plain_tps, ours_best / plain_best,
+         ours_cpu / plain_cpu), 3), "op": ">=", "target": TARGET_RATIO, "unit": "x"},
+        {"figure": "peak RSS vs plain TRL", "value": round(ours_rss / plain_rss, 3), "op": "<=", "target": 1.1,
+         "unit": "x"},
+    ]  # fmt: skip
     print(json.dumps(figures))
 
 

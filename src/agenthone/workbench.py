@@ -190,15 +190,15 @@ class Workbench:
 
     def log_run(self, **fields: Any) -> str:
         """Record one agent run now (validated like ingestion); returns its id."""
-        return self.store.insert("run", [_with_now(fields)])[0]
+        return self.store.capture("run", _with_now(fields))
 
     def log_edit(self, **fields: Any) -> str:
         """Record a person accepting or correcting an AI output; returns its id."""
-        return self.store.insert("edit", [_with_now(fields)])[0]
+        return self.store.capture("edit", _with_now(fields))
 
     def log_conversation(self, **fields: Any) -> str:
         """Record a conversation in OpenAI chat format; returns its id."""
-        return self.store.insert("conversation", [_with_now(fields)])[0]
+        return self.store.capture("conversation", _with_now(fields))
 
     def log_records(self, kind: str, records: Iterable[Mapping[str, Any]]) -> list[str]:
         """Record many records of one kind at once (all or nothing); returns their ids."""

@@ -86,3 +86,15 @@ def test_lsh_layout_matches_datasketch() -> None:
 def test_bad_threshold() -> None:
     with pytest.raises(ValueError, match="threshold must be in"):
         find_near_duplicates(["a", "b"], threshold=0)
+
+
+def test_shingle_hashes_do_not_depend_on_the_chunk_size() -> None:
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randrange(0, 30))) for _ in range(101)]
+    whole_values, whole_offsets = shingle_hashes(texts, chunk=len(texts))
+    for chunk in (1, 7, 50):
+        values, offsets = shingle_hashes(texts, chunk=chunk)
+        assert values.tolist() == whole_values.tolist()
+        assert offsets.tolist() == whole_offsets.tolist()
+    assert shingle_hashes([])[1].tolist() == [0]

@@ -58,27 +58,32 @@ def _redact(examples: list[Example], spec: DatasetSpec) -> tuple[Counter[str], i
     from agenthone.datasets._pii import PiiRedactor
 
     redactor = PiiRedactor(entities=spec.pii_entities, secrets=spec.redact_secrets, nlp_model=spec.nlp_model)
-    hits: Counter[str] = Counter()
-    touched = 0
-    for example in examples:
-        before = sum(hits.values())
+    # every text of every example, in order, redacted in one batch (distinct texts once, on all cores)
+    slots: list[tuple[int, Any, Any]] = []  # (example index, container, key)
+    texts: list[str] = []
+    for index, example in enumerate(examples):
         for message in example["messages"]:
-            content = message.get("content")
-            if isinstance(content, str):
-                message["content"], kinds = redactor.redact_text(content)
-                hits.update(kinds)
+            if isinstance(message.get("content"), str):
+                slots.append((index, message, "content"))
+                texts.append(message["content"])
             for call in message.get("tool_calls") or ():
                 fn = call.get("function") if isinstance(call, dict) else None
                 if isinstance(fn, dict) and isinstance(fn.get("arguments"), str):
-                    fn["arguments"], kinds = redactor.redact_text(fn["arguments"])
-                    hits.update(kinds)
-        example["reference"] = example["messages"][-1]["content"]
+                    slots.append((index, fn, "arguments"))
+                    texts.append(fn["arguments"])
         if example.get("rejected"):
-            example["rejected"], kinds = redactor.redact_text(example["rejected"])
+            slots.append((index, example, "rejected"))
+            texts.append(example["rejected"])
+    hits: Counter[str] = Counter()
+    touched: set[int] = set()
+    for (index, container, key), (redacted, kinds) in zip(slots, redactor.redact_batch(texts), strict=True):
+        container[key] = redacted
+        if kinds:
             hits.update(kinds)
-        if sum(hits.values()) > before:
-            touched += 1
-    return hits, touched
+            touched.add(index)
+    for example in examples:
+        example["reference"] = example["messages"][-1]["content"]
+    return hits, len(touched)
 
 
 def _rank(example: Example, info: CandidateInfo) -> tuple[Any, ...]:
@@ -245,6 +250,27 @@ def _mlflow_frame(examples: Sequence[Mapping[str, Any]], tokens: Mapping[str, in
     )
 
 
+def _schema_rows(frame: Any) -> Any:
+    """The first rows of ``frame`` and, per column, its first row with a value and its first without."""
+    import pandas as pd
+
+    picks = [frame.head(100)]
+    for column in frame.columns:
+        missing = frame[column].isna()
+        picks.extend((frame[missing].head(1), frame[~missing].head(1)))
+    return pd.concat(picks)
+
+
+def _infer_schema(frame: Any) -> Any:
+    """MLflow's schema of ``frame``, or None where MLflow would give up (as its own dataset does)."""
+    from mlflow.types.utils import _infer_schema as infer
+
+    try:
+        return infer(frame)
+    except Exception:  # MLflow's PandasDataset.schema swallows these too
+        return None
+
+
 def _log_mlflow(  # noqa: PLR0917
     settings: Settings,
     folder: Path,
@@ -291,6 +317,9 @@ def _log_mlflow(  # noqa: PLR0917
                 data = mlflow.data.from_pandas(  # type: ignore[attr-defined]
                     frame, source=str(folder / f"{split}.jsonl"), name=f"{ref}/{split}", digest=manifest["digest"][:16]
                 )
+                # the schema MLflow would infer value by value over the whole frame, from a few rows
+                # (every column holds one type; rows with a missing value keep the optional flags)
+                data.__dict__["schema"] = _infer_schema(_schema_rows(frame))
                 mlflow.log_input(data, context=contexts[split])
         mlflow.log_artifact(str(folder / "spec.toml"))
         mlflow.log_artifact(str(folder / "quality.json"))
@@ -358,6 +387,7 @@ def build_dataset(
         if e.get("tools"):
             n += counter.value_tokens(e["tools"])
         tokens[e["id"]] = n
+    del counter  # its cache of every distinct text: free it before the report and exports need memory
     cap = spec.max_tokens or info.max_tokens_per_example
     token_filtered = 0
     kept = []

@@ -97,14 +97,36 @@ def _fmix64(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     return h ^ (h >> np.uint64(33))
 
 
-def shingle_hashes(texts: Sequence[str], k: int = 5) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+def shingle_hashes(
+    texts: Sequence[str], k: int = 5, *, chunk: int = 8192
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
     """Sorted unique 32-bit hashes of each text's word k-grams, concatenated, and the offsets of each text.
 
     A text with fewer than k words has one shingle: all its words. Words are lower-cased ``\\w+`` runs.
+    Texts are hashed ``chunk`` at a time (the word arrays of a whole corpus would take gigabytes), with one
+    vocabulary, so the result does not depend on ``chunk``.
     """
     import numpy as np
 
     vocab: dict[str, int] = {}
+    parts: list[npt.NDArray[np.uint32]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    for start in range(0, len(texts), max(1, chunk)):
+        values, per_text = _shingle_chunk(texts[start : start + max(1, chunk)], k, vocab)
+        parts.append(values)
+        counts.append(per_text)
+    values = np.concatenate(parts) if parts else np.empty(0, dtype=np.uint32)
+    per_text = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(per_text))).astype(np.int64)
+    return values, offsets
+
+
+def _shingle_chunk(
+    texts: Sequence[str], k: int, vocab: dict[str, int]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """Hashes of some texts (as :func:`shingle_hashes`) and how many each text has."""
+    import numpy as np
+
     ids_of = vocab.setdefault
     word_ids: list[int] = []
     lengths = np.empty(len(texts), dtype=np.int64)
@@ -121,7 +143,7 @@ def shingle_hashes(texts: Sequence[str], k: int = 5) -> tuple[npt.NDArray[np.uin
     with np.errstate(over="ignore"):
         for j in range(k):
             shifted = np.zeros(total, dtype=np.uint64)
-            shifted[: total - j] = ids[j:] if j else ids
+            shifted[: max(0, total - j)] = ids[j:] if j else ids
             h = h * prime + shifted
         mixed = _fmix64(h)
     # keep k-grams that lie inside one text; short texts keep their first position (all their words)
@@ -149,9 +171,7 @@ def shingle_hashes(texts: Sequence[str], k: int = 5) -> tuple[npt.NDArray[np.uin
         distinct = np.ones(len(values), dtype=bool)
         distinct[1:] = (owner[1:] != owner[:-1]) | (values[1:] != values[:-1])
         owner, values = owner[distinct], values[distinct]
-    counts = np.bincount(owner, minlength=len(texts))
-    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return values, offsets
+    return values, np.bincount(owner, minlength=len(texts)).astype(np.int64)
 
 
 def minhash_signatures(

@@ -64,8 +64,12 @@ _GATES: dict[str, re.Pattern[str]] = {
     "URL": re.compile(r"://|www\.|[A-Za-z0-9]\.[A-Za-z]{2}"),
 }
 _MAYBE_SECRET = re.compile(
-    r"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abpr]-|bearer|-----BEGIN|key|token|secret|passw", re.I
+    r"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abpr]-|bearer\s|-----BEGIN"
+    r"|(?:key|token|secret|passw(?:or)?d|pwd)[\"']?\s{0,3}[:=]",
+    re.I,
 )
+"""What each secret pattern needs (Presidio matches them ignoring case): a keyword alone, common in agent
+texts, is not enough; the assigned-secret pattern needs it followed by ``:`` or ``=``."""
 
 SECRET_PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("api key (sk-)", r"\bsk-(?:ant-|proj-|svcacct-|live-|test-)?[A-Za-z0-9_\-]{20,}", 0.9),
@@ -347,14 +351,79 @@ class PiiRedactor:
             self._cache[text] = out
         return out
 
-    def redact(self, texts: Iterable[str | None]) -> RedactionResult:
-        """Redact many texts (None stays None); ``hits`` counts replacements by type."""
+    def redact(self, texts: Iterable[str | None], *, processes: int | None = 1) -> RedactionResult:
+        """Redact many texts (None stays None); ``hits`` counts replacements by type.
+
+        ``processes`` as in :meth:`redact_batch` (default: this process only).
+        """
+        items = list(texts)
+        present = [text for text in items if text is not None]
+        done = iter(self.redact_batch(present, processes=processes))
         result = RedactionResult(texts=[])
-        for text in texts:
+        for text in items:
             if text is None:
                 result.texts.append(None)
                 continue
-            redacted, kinds = self.redact_text(text)
+            redacted, kinds = next(done)
             result.texts.append(redacted)
             result.hits.update(kinds)
         return result
+
+    def redact_batch(self, texts: Sequence[str], *, processes: int | None = None) -> list[tuple[str, tuple[str, ...]]]:
+        """:meth:`redact_text` of each text, the same results, faster on many texts.
+
+        Texts no recognizer's prefilter can match are returned at once, each distinct text is analysed
+        once, and when there are many (``_PARALLEL_MIN``) the analysis is spread over ``processes`` worker
+        processes (default: the CPUs this process may use, at most 8; 1 keeps it in this process).
+        """
+        todo: list[str] = []
+        seen: set[str] = set()
+        for text in texts:
+            if text and text not in seen and text not in self._cache and self._could_hold(text):
+                seen.add(text)
+                todo.append(text)
+        workers = _worker_count(processes, len(todo))
+        if workers <= 1:
+            return [self.redact_text(text) for text in texts]
+        done: dict[str, tuple[str, tuple[str, ...]]] = {}
+        if workers > 1:
+            import multiprocessing
+
+            size = max(64, math.ceil(len(todo) / (workers * 8)))
+            batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+            config = (self.entities, self.secrets, self.nlp_model, self.score_threshold)
+            # fork: the workers need nothing re-imported, and the calling script needs no __main__ guard
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers, initializer=_worker_init, initargs=(config,)) as pool:
+                for batch, outs in zip(batches, pool.imap(_worker_redact, batches), strict=True):
+                    done.update(zip(batch, outs, strict=True))
+        return [done.get(text) or self.redact_text(text) for text in texts]
+
+
+_PARALLEL_MIN = 2000
+"""Fewer texts to analyse than this stay in the calling process (starting workers costs seconds)."""
+
+
+def _worker_count(processes: int | None, n: int) -> int:
+    import os
+
+    if n < _PARALLEL_MIN or not hasattr(os, "fork"):
+        return 1
+    if processes is None:
+        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        processes = min(8, available)
+    return max(1, min(processes, n // (_PARALLEL_MIN // 2)))
+
+
+_WORKER: PiiRedactor | None = None
+
+
+def _worker_init(config: tuple[Sequence[str], bool, str | None, float]) -> None:
+    global _WORKER
+    entities, secrets, nlp_model, threshold = config
+    _WORKER = PiiRedactor(entities=entities, secrets=secrets, nlp_model=nlp_model, score_threshold=threshold)
+
+
+def _worker_redact(texts: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    assert _WORKER is not None
+    return [_WORKER.redact_text(text) for text in texts]

@@ -544,10 +544,15 @@ def validate_examples(
     n_examples = 0
     limit = info.max_tokens_per_example
     batch: list[_Counted] = []
+    # a batch's new strings are token-counted in the background while the next batch is read and checked
+    # (the tokenizer releases the GIL), so reading, checking and counting overlap
+    from concurrent.futures import Future, ThreadPoolExecutor
 
-    def count_batch() -> None:
-        counter.prime(value for item in batch for value in item.values())
-        for item in batch:
+    pending: list[tuple[list[_Counted], Future[None]]] = []
+
+    def finish(items: list[_Counted], primed: Future[None]) -> None:
+        primed.result()
+        for item in items:
             total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
             total += sum(counter.value_tokens(v) for v in item.extra)
             n_messages.append(item.n_messages)
@@ -555,22 +560,32 @@ def validate_examples(
             assistant.append(counter.assistant_tokens(item.assistant))
             if limit is not None and total > limit:
                 found.warn("over_token_limit", item.line)
-        batch.clear()
 
-    for line, ex in examples:
-        if ex is _BLANK:
-            found.warn("blank_line", line)
-            continue
-        n_examples += 1
-        if ex is _INVALID:
-            found.error("invalid_json", line)
-            continue
-        item = _checked(ex, line, format, found)
-        if item is not None:
-            batch.append(item)
-            if len(batch) >= _BATCH:
-                count_batch()
-    count_batch()
+    def count_batch(background: ThreadPoolExecutor) -> None:
+        items = list(batch)
+        batch.clear()
+        values = [value for item in items for value in item.values()]
+        pending.append((items, background.submit(counter.prime, values)))
+        while len(pending) > 1:  # keep one batch in flight
+            finish(*pending.pop(0))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="hone-validate") as background:
+        for line, ex in examples:
+            if ex is _BLANK:
+                found.warn("blank_line", line)
+                continue
+            n_examples += 1
+            if ex is _INVALID:
+                found.error("invalid_json", line)
+                continue
+            item = _checked(ex, line, format, found)
+            if item is not None:
+                batch.append(item)
+                if len(batch) >= _BATCH:
+                    count_batch(background)
+        count_batch(background)
+        while pending:
+            finish(*pending.pop(0))
     epochs = default_epochs(n_examples)
     billed = sum(min(limit, t) if limit else t for t in totals) * epochs
     return ValidationReport(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import json
 import math
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from agenthone.errors import InvalidRecordError, RecordConflictError, StoreError, StoreLockedError
+from agenthone.errors import HoneError, InvalidRecordError, RecordConflictError, StoreError, StoreLockedError
 from agenthone.records import KINDS, RecordKind, kind_of
 from agenthone.store._ingest import (
     API_SOURCE,
@@ -27,6 +29,7 @@ from agenthone.store._ingest import (
     ingest_file,
     insert_sql,
 )
+from agenthone.store._live import plain_record
 from agenthone.store._readers import Format
 from agenthone.store._schema import ensure_schema
 from agenthone.store._validate import json_source
@@ -56,8 +59,16 @@ class Store:
         memory_limit: str | None = "512MB",
         threads: int | None = None,
         quarantine: str | os.PathLike[str] | None = None,
+        capture_buffer: int = 1000,
+        capture_seconds: float = 1.0,
     ) -> None:
         self.path = Path(path)
+        self.capture_buffer = capture_buffer
+        self.capture_seconds = capture_seconds
+        self._pending: list[tuple[RecordKind, str]] = []
+        self._pending_ids: dict[tuple[str, str], str] = {}
+        self._journal_fd: int | None = None
+        self._timer: threading.Timer | None = None
         self.read_only = read_only
         self.quarantine = Path(quarantine) if quarantine else self.path.with_name(self.path.stem + ".quarantine.jsonl")
         self._lock = threading.RLock()
@@ -73,7 +84,10 @@ class Store:
         if read_only and not self.path.exists():
             Store(self.path, memory_limit=memory_limit, threads=threads).close()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._closed = True
         self._reconnect()
+        if not read_only:
+            atexit.register(_flush_at_exit, weakref.ref(self))
 
     def _reconnect(self) -> None:
         self._prepared_kinds = set()  # prepared statements belong to a connection
@@ -98,6 +112,8 @@ class Store:
         if not self.read_only:
             with self._lock:
                 ensure_schema(self._con)
+                self._recover()
+        self._closed = False
 
     @classmethod
     def open(cls, settings: Settings, *, read_only: bool = False) -> Store:
@@ -119,6 +135,12 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if not self._closed:
+                self.flush()
+            self._closed = True
+            if self._journal_fd is not None:
+                os.close(self._journal_fd)
+                self._journal_fd = None
             if self._ibis is not None:
                 self._ibis = None
             self._con.close()
@@ -151,16 +173,21 @@ class Store:
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
         """The raw DuckDB connection (hold :meth:`locked` when sharing the store between threads)."""
+        if self._pending:
+            self.flush()
         return self._con
 
     @contextmanager
     def locked(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._lock:
+            self.flush()
             yield self._con
 
     @property
     def ibis(self) -> IbisDuckDB:
         """An Ibis backend over this store's connection."""
+        if self._pending:
+            self.flush()
         if self._ibis is None:
             import ibis
 
@@ -174,11 +201,13 @@ class Store:
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run SQL on the store and return a DataFrame."""
         with self._lock:
+            self.flush()
             return self._con.execute(query, params or []).df()
 
     def counts(self) -> dict[str, int]:
         """Rows per record table."""
         with self._lock:
+            self.flush()
             return {
                 k.table: int(self._con.execute(f"SELECT count(*) FROM {k.table}").fetchone()[0])  # type: ignore[index]
                 for k in KINDS.values()
@@ -218,6 +247,7 @@ class Store:
         for raw in paths:
             path = Path(raw)
             with self._lock:
+                self.flush()
                 reports.append(
                     ingest_file(
                         self._con,
@@ -243,6 +273,133 @@ class Store:
         texts = [_to_json(spec, r) for r in records]
         if not texts:
             return []
+        with self._lock:
+            self.flush()
+            return self._insert_texts(spec, texts)
+
+    def capture(self, kind: str, record: Mapping[str, Any]) -> str:
+        """Validate and store one record like :meth:`insert`, buffering the write; returns its id.
+
+        An invalid record raises :class:`InvalidRecordError` at the call, and reusing a stored id with other
+        content raises :class:`RecordConflictError`, as with :meth:`insert`. A plainly valid record is checked
+        in Python, appended to a journal file beside the store (so a crash of the process loses nothing: the
+        next writer that opens the store stores it) and written to the store in batches: after
+        ``capture_buffer`` records or ``capture_seconds``, before any read through this object, on
+        :meth:`flush`, :meth:`close` and at exit. Other records take the :meth:`insert` path at once.
+        """
+        self._writable()
+        spec = kind_of(kind)
+        text = _to_json(spec, record)
+        if self.capture_buffer <= 0:
+            return self.insert(kind, [record])[0]
+        plain = plain_record(spec, text)
+        with self._lock:
+            if plain is not None:
+                rec_id, stored = plain
+                key = (spec.name, rec_id)
+                seen = self._pending_ids.get(key)
+                if seen == stored:
+                    return rec_id
+                if seen is None and (record.get("id") is None or not self._stored(spec, rec_id)):
+                    self._buffer(spec, key, stored)
+                    return rec_id
+            self.flush()
+            return self._insert_texts(spec, [text])[0]
+
+    def flush(self) -> None:
+        """Write the buffered live captures to the store now."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if not self._pending:
+                return
+            pending, self._pending = self._pending, []
+            ids, self._pending_ids = self._pending_ids, {}
+            try:
+                self._store_pending(pending)
+            except BaseException:  # e.g. out of memory: keep them buffered (and journaled) for a later flush
+                self._pending = pending + self._pending
+                self._pending_ids = {**ids, **self._pending_ids}
+                raise
+            if self._journal_fd is not None:
+                os.ftruncate(self._journal_fd, 0)
+
+    def _stored(self, kind: RecordKind, rec_id: str) -> bool:
+        row = self._con.execute(f"SELECT count(*) FROM {kind.table} WHERE id = ?", [rec_id]).fetchone()
+        return bool(row and row[0])
+
+    def _journal(self) -> Path:
+        return self.path.with_name(self.path.name + ".pending.jsonl")
+
+    def _buffer(self, kind: RecordKind, key: tuple[str, str], text: str) -> None:
+        if self._journal_fd is None:
+            self._journal_fd = os.open(self._journal(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        line = json.dumps({"kind": kind.name, "record": text}, ensure_ascii=False) + "\n"
+        os.write(self._journal_fd, line.encode("utf-8"))  # in the kernel's hands: survives a kill of the process
+        self._pending.append((kind, text))
+        self._pending_ids[key] = text
+        if len(self._pending) >= self.capture_buffer:
+            self.flush()
+        elif self._timer is None:
+            self._timer = threading.Timer(self.capture_seconds, self._flush_due)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _flush_due(self) -> None:
+        with self._lock:
+            self._timer = None
+            with contextlib.suppress(duckdb.Error, StoreError):
+                self.flush()
+
+    def _store_pending(self, pending: list[tuple[RecordKind, str]]) -> None:
+        """Insert buffered records kind by kind; one the SQL refuses goes to the quarantine, never lost."""
+        by_kind: dict[str, tuple[RecordKind, list[str]]] = {}
+        for spec, text in pending:
+            by_kind.setdefault(spec.name, (spec, []))[1].append(text)
+        for spec, texts in by_kind.values():
+            try:
+                self._insert_texts(spec, texts)
+            except (InvalidRecordError, RecordConflictError):
+                for text in texts:
+                    try:
+                        self._insert_texts(spec, [text])
+                    except (InvalidRecordError, RecordConflictError) as exc:
+                        self._quarantine_capture(spec, text, str(exc))
+
+    def _quarantine_capture(self, kind: RecordKind, text: str, reason: str) -> None:
+        entry = {
+            "source": f"api:pid={os.getpid()}",
+            "line": 0,
+            "kind": kind.name,
+            "reason": reason,
+            "record": text[:2000],
+            "ingest_id": self._api_ingest_id,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        self.quarantine.parent.mkdir(parents=True, exist_ok=True)
+        with self.quarantine.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def _recover(self) -> None:
+        """Store the captures a process buffered and journaled but did not write before it ended."""
+        journal = self._journal()
+        try:
+            data = journal.read_bytes()
+        except OSError:
+            return
+        pending: list[tuple[RecordKind, str]] = []
+        for line in data.splitlines():
+            try:
+                entry = json.loads(line)
+                pending.append((kind_of(entry["kind"]), str(entry["record"])))
+            except (ValueError, KeyError, TypeError, HoneError):
+                continue  # a line torn by the crash: its call had not returned
+        if pending:
+            self._store_pending(pending)
+        journal.unlink(missing_ok=True)
+
+    def _insert_texts(self, spec: RecordKind, texts: list[str]) -> list[str]:
         with self._lock:
             ins, cls = self._prepared(spec)
             ingest_id = self._api_ingest()
@@ -290,6 +447,13 @@ class Store:
             )
             self._api_ingest_id = ingest_id
         return self._api_ingest_id
+
+
+def _flush_at_exit(ref: weakref.ref[Store]) -> None:
+    store = ref()
+    if store is not None and store._pending and not store._closed:
+        with contextlib.suppress(Exception):
+            store.flush()
 
 
 def _sql_text(text: str) -> str:
