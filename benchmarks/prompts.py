@@ -3,11 +3,13 @@
 1. Replay overhead: ``replay`` of N past requests through the production prompt and one variant with a tiny
    local model, against the ceiling, the same model's ``generate`` called directly on the same conversations
    (same batches, same generation budget). The ratio is replay's wall time over the ceiling's: sampling the
-   requests, scoring, the paired bootstrap and the MLflow run are the overhead.
+   requests, scoring, the paired bootstrap and the MLflow run are the overhead: a fixed 0.5-1 s per replay,
+   so the default sample (128 requests, 256 generations) makes the tiny model's generation cost what a real
+   model's would be, the bulk of the work.
 2. ``watch`` on the small sample (alerts, drift tests of every agent, new-pattern mining): wall time, warm.
 3. A notification to a local webhook server: seconds per delivery (JSON body, record appended).
 
-    python benchmarks/prompts.py [--sample 32] [--workdir DIR]
+    python benchmarks/prompts.py [--sample 128] [--workdir DIR]
 
 Progress goes to stderr; the last line of stdout is one JSON object with the figures and a ``summary``.
 """
@@ -61,7 +63,7 @@ def _hook_server() -> Iterator[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sample", type=int, default=32)
+    parser.add_argument("--sample", type=int, default=128)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
@@ -99,10 +101,10 @@ def main() -> None:
         max_new = 48
         prompts = [wb.prompts.get(agent, "production"), wb.prompts.get(agent, better)]
         conversations = [[{"role": "system", "content": p.template}, *m] for p in prompts for m in past["messages"]]
-        model.generate(conversations[:16], max_new_tokens=max_new)  # warm up
+        model.generate(conversations[:16], max_new_tokens=max_new, temperature=0.0)  # warm up
         t0 = time.perf_counter()
         for start in range(0, len(conversations), 16):
-            model.generate(conversations[start : start + 16], max_new_tokens=max_new)
+            model.generate(conversations[start : start + 16], max_new_tokens=max_new, temperature=0.0)
         ceiling = time.perf_counter() - t0
         t0 = time.perf_counter()
         result = replay(wb.store, agent, variants=[better], model=model, settings=wb.settings, sample=args.sample,
