@@ -43,6 +43,10 @@ class Settings(BaseModel):
     max_training_cost_usd: float = 50.0
     default_model: str = "gpt-4o-mini-2024-07-18"
     """The hosted model assumed when none is named: OpenAI jobs, dataset token limits, file validation."""
+    local_usd_per_hour: float = 1.0
+    """What an hour of this machine's compute costs: local jobs and trials are costed by their compute time."""
+    monthly_training_budget_usd: float | None = None
+    """Training spend allowed per calendar month (UTC) across all jobs and studies of the workspace (None: no cap)."""
     extra: dict[str, Any] = {}
 
     @property

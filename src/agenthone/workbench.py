@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from agenthone.registry import Registry
     from agenthone.reports import ReportResult
     from agenthone.training import JobManager
+    from agenthone.tuning import Tuner
 
 __all__ = ["Workbench", "WorkspaceInfo"]
 
@@ -123,6 +124,13 @@ class Workbench:
         from agenthone.experiments._store import Experiments
 
         return Experiments(self.store)
+
+    @cached_property
+    def tuner(self) -> Tuner:
+        """Hyperparameter studies over fine-tuning jobs: run, resume, show, advise."""
+        from agenthone.tuning import Tuner
+
+        return Tuner(self.store, self.settings)
 
     def provider(self, name: str, **options: Any) -> Provider:
         """A provider configured from ``[providers.<name>]`` in hone.toml and ``options``."""

@@ -12,7 +12,17 @@ from agenthone.cli._app import app  # noqa: E402
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = ("_store", "_sample", "_reports", "_analytics", "_datasets", "_training", "_experiments", "_demo")
+_COMMAND_MODULES = (
+    "_store",
+    "_sample",
+    "_reports",
+    "_analytics",
+    "_datasets",
+    "_training",
+    "_experiments",
+    "_demo",
+    "_tuning",
+)
 """Command modules in the order of the loop; each registers its commands on import, in ``hone --help`` order."""
 
 for _name in _COMMAND_MODULES:
