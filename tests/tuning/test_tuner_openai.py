@@ -139,3 +139,52 @@ def test_bad_input_is_a_clear_error(wb: Any) -> None:
     with pytest.raises(ConfigError, match="not in the search space"):
         wb.tuner.run("copy", provider="openai", enqueue=[{"epochs": 2}])
     assert isinstance(wb.tuner, Tuner)
+
+
+def test_advice_from_past_studies_warm_starts_the_next(wb: Any) -> None:
+    from typer.testing import CliRunner
+
+    from agenthone.cli import app
+
+    good = {"n_epochs": 3, "learning_rate_multiplier": 1.8, "batch_size": 4}
+    runner = CliRunner()
+    args = ["tune", "-d", "copy", "-p", "openai", "-n", "2", "--study", "first", "--json", "--seed", "0"]
+    with wb.store.released():  # the command opens the store itself
+        result = runner.invoke(app, [*args, "--enqueue", "n_epochs=3,learning_rate_multiplier=1.8,batch_size=4"])
+        assert result.exit_code == 0, result.output
+        assert '"study_name": "first"' in result.stdout
+        shown = runner.invoke(app, ["tune", "show", "first", "--json"])
+        assert shown.exit_code == 0 and '"importances"' in shown.stdout
+        assert runner.invoke(app, ["tune", "advise", "-d", "nothing"]).exit_code == 2
+
+    advice = wb.tuner.advise("copy", provider="openai")
+    assert advice.studies == ["first"] and advice.enqueue[0] == good
+    lrm = advice.space["learning_rate_multiplier"]
+    assert lrm.low <= 1.8 <= lrm.high and (lrm.low, lrm.high) != (0.1, 4.0)
+    warmed = wb.tuner.run("copy", provider="openai", trials=1, study="second", warm_start=True, log_figures=False)
+    assert warmed.best is not None and wb.tuner.load("second").trials[0].params == good
+
+
+def test_monthly_budget_refuses_jobs_and_stops_studies(wb: Any, workspace: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agenthone.cli import app
+
+    estimate = wb.jobs.estimate("copy", provider="openai", epochs=3).usd
+    wb.close()
+    toml = workspace / "hone.toml"
+    toml.write_text(f"monthly_training_budget_usd = {estimate * 1.5}\n" + toml.read_text(), encoding="utf-8")
+    with Workbench.open(workspace) as bench:
+        config = {"n_epochs": 3, "learning_rate_multiplier": 1.8, "batch_size": 4}
+        result = bench.tuner.run(
+            "copy", provider="openai", trials=3, study="budget", enqueue=[config, config], log_figures=False
+        )
+        assert result.states == {"COMPLETE": 1, "FAIL": 1}
+        assert result.stopped and "monthly training budget" in result.stopped
+        spent = bench.jobs.month_spend()
+        assert spent > 0
+    refused = CliRunner().invoke(app, ["train", "-d", "copy", "-p", "openai", "--epochs", "3", "--no-wait"])
+    assert refused.exit_code == 2 and "monthly training budget" in refused.output
+    costs = CliRunner().invoke(app, ["jobs", "costs", "--json"])
+    assert costs.exit_code == 0, costs.output
+    assert '"provider": "openai"' in costs.stdout and '"monthly_budget_usd"' in costs.stdout

@@ -6,7 +6,7 @@ import json
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -76,9 +76,11 @@ class Param:
         return Param(self.name, self.kind, low=lo, high=hi, log=self.log)
 
     def as_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "name" and v not in (None, (), False)}
-        if self.choices:
-            d["choices"] = list(self.choices)
+        if self.kind == "categorical":
+            return {"choices": list(self.choices)}
+        d: dict[str, Any] = {"type": self.kind, "low": self.low, "high": self.high}
+        if self.log:
+            d["log"] = True
         return d
 
     @classmethod

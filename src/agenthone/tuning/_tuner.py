@@ -149,6 +149,11 @@ class Tuner:
             raise HoneError(f"no study {study!r} in {redact_url(storage or self.settings.optuna_storage)} ({known})")
         return optuna.load_study(study_name=study, storage=store)
 
+    def latest(self, *, storage: str | None = None) -> str | None:
+        """The name of the study created last in the storage (None when there is none)."""
+        found = self.storage(storage).get_all_studies()
+        return max(found, key=lambda s: s._study_id).study_name if found else None
+
     def studies(self, *, storage: str | None = None) -> pd.DataFrame:
         """Every study in the storage: name, dataset, provider, objectives, trials, best value."""
         import pandas as pd
