@@ -54,11 +54,19 @@ def write_dataset(data_dir: Path, n: int, seed: int = 0) -> None:
             rng.randint(2, 9),
         )
         ref = f"The {b} {p} comes in {c}. It is {a} and ships in {d} days."
-        msgs = [{"role": "system", "content": "You write short product copy."},
-                {"role": "user", "content": f"Describe the {c} {p} by {b}; it is {a}, ships in {d} days."},
-                {"role": "assistant", "content": ref}]  # fmt: skip
-        rows.append({"id": f"ex-{i}", "messages": msgs, "reference": ref,
-                     "source": {"kind": "edit", "id": f"e-{i}", "agent_name": "copywriter", "category": "shop"}})  # fmt: skip
+        msgs = [
+            {"role": "system", "content": "You write short product copy."},
+            {"role": "user", "content": f"Describe the {c} {p} by {b}; it is {a}, ships in {d} days."},
+            {"role": "assistant", "content": ref},
+        ]
+        rows.append(
+            {
+                "id": f"ex-{i}",
+                "messages": msgs,
+                "reference": ref,
+                "source": {"kind": "edit", "id": f"e-{i}", "agent_name": "copywriter", "category": "shop"},
+            }
+        )
     n_train, n_val = int(n * 0.7), int(n * 0.15)
     splits = {"train": rows[:n_train], "validation": rows[n_train : n_train + n_val], "test": rows[n_train + n_val :]}
     folder = data_dir / "datasets" / "copy" / "v1"
@@ -68,17 +76,32 @@ def write_dataset(data_dir: Path, n: int, seed: int = 0) -> None:
         text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in items)
         (folder / f"{name}.jsonl").write_text(text, encoding="utf-8")
         digest.update(text.encode())
-    manifest = {"name": "copy", "version": "v1", "digest": digest.hexdigest(), "created_at": "2026-11-01T00:00:00+00:00",
-                "spec": {"name": "copy", "agent": "copywriter"}, "counts": {k: len(v) for k, v in splits.items()},
-                "sources": {"edit": n}, "cleaning": {}, "mlflow_run_id": None}  # fmt: skip
+    manifest = {
+        "name": "copy",
+        "version": "v1",
+        "digest": digest.hexdigest(),
+        "created_at": "2026-11-01T00:00:00+00:00",
+        "spec": {"name": "copy", "agent": "copywriter"},
+        "counts": {k: len(v) for k, v in splits.items()},
+        "sources": {"edit": n},
+        "cleaning": {},
+        "mlflow_run_id": None,
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 def search(home: Path, *, pruned: bool, configs: list[dict[str, Any]], steps: int) -> dict[str, Any]:
     from agenthone import Workbench
 
-    fixed = {"max_steps": steps, "eval_steps": max(1, steps // 8), "max_eval_examples": 24, "threads": 1,
-             "epochs": 1, "gradient_accumulation_steps": 1, "warmup_ratio": 0.05}  # fmt: skip
+    fixed = {
+        "max_steps": steps,
+        "eval_steps": max(1, steps // 8),
+        "max_eval_examples": 24,
+        "threads": 1,
+        "epochs": 1,
+        "gradient_accumulation_steps": 1,
+        "warmup_ratio": 0.05,
+    }
     started = time.perf_counter()
     with Workbench.open(home) as wb:
         result = wb.tuner.run(
@@ -96,7 +119,7 @@ def search(home: Path, *, pruned: bool, configs: list[dict[str, Any]], steps: in
             on_trial=lambda t: log(
                 f"{'pruned' if pruned else 'unpruned'} search: trial {t.number} {t.state.name} "
                 f"{t.params} value {t.value} compute {t.user_attrs.get('compute_s')}"
-            ),  # fmt: skip
+            ),
         )
         frame = wb.tuner.trials(result.study_name)
     return {
@@ -133,11 +156,21 @@ def main() -> None:
     figures["compute_ratio"] = ratio
     figures["best_gap"] = gap
     figures["summary"] = [
-        {"figure": "pruned compute / unpruned", "value": round(ratio, 3), "op": "<=", "target": TARGET_COMPUTE_RATIO,
-         "unit": "x"},
-        {"figure": "pruned best / unpruned best - 1", "value": round(gap, 4), "op": "<=", "target": TARGET_BEST_GAP,
-         "unit": "x"},
-    ]  # fmt: skip
+        {
+            "figure": "pruned compute / unpruned",
+            "value": round(ratio, 3),
+            "op": "<=",
+            "target": TARGET_COMPUTE_RATIO,
+            "unit": "x",
+        },
+        {
+            "figure": "pruned best / unpruned best - 1",
+            "value": round(gap, 4),
+            "op": "<=",
+            "target": TARGET_BEST_GAP,
+            "unit": "x",
+        },
+    ]
     print(json.dumps(figures))
 
 
