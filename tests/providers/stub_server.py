@@ -30,6 +30,8 @@ class StubState:
     fail_next: dict[str, list[int]] = field(default_factory=dict)
     """Path prefix -> HTTP statuses to answer (once each) before answering normally."""
     validation_accuracy: float = 0.82
+    scale_losses: bool = False
+    """Make losses grow as the learning-rate multiplier strays from 1.8 (a search then has something to find)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def arm(self, prefix: str, *statuses: int) -> None:
@@ -202,8 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "suffix": req.get("suffix"),
                 "_request": req,
                 "_polls": 0,
-                # losses grow as the multiplier strays from 1.8, so a search has something to find (and prune)
-                "_scale": 1.0 + abs(math.log(float(resolved["learning_rate_multiplier"]) / 1.8)),
+                "_scale": 1.0 + abs(math.log(float(resolved["learning_rate_multiplier"]) / 1.8))
+                if self.state.scale_losses
+                else 1.0,
             }
             self.state.jobs[job_id] = job
         self._event(job_id, f"Created fine-tuning job: {job_id}")

@@ -20,6 +20,7 @@ FAST = "\n[tuning]\npoll_interval_s = 0.05\nheartbeat_interval_s = 1\ngrace_peri
 def wb(stub: Any, workspace: Path) -> Any:
     toml = workspace / "hone.toml"
     toml.write_text(toml.read_text(encoding="utf-8") + FAST, encoding="utf-8")
+    stub.state.scale_losses = True
     with Workbench.open(workspace) as bench:
         write_dataset(bench.settings.data_dir, "copy", n=40)
         yield bench
@@ -188,3 +189,21 @@ def test_monthly_budget_refuses_jobs_and_stops_studies(wb: Any, workspace: Path)
     costs = CliRunner().invoke(app, ["jobs", "costs", "--json"])
     assert costs.exit_code == 0, costs.output
     assert '"provider": "openai"' in costs.stdout and '"monthly_budget_usd"' in costs.stdout
+
+
+def test_evaluation_objective_reports_per_example_scores_to_the_wilcoxon_pruner(wb: Any) -> None:
+    result = wb.tuner.run(
+        "copy",
+        provider="openai",
+        trials=1,
+        study="wilcoxon",
+        objective="edit_similarity",
+        pruner="wilcoxon",
+        eval_examples=6,
+        log_figures=False,
+    )
+    [trial] = wb.tuner.load("wilcoxon").trials
+    assert sorted(trial.intermediate_values) == list(range(6))  # one value per validation example
+    assert result.best is not None and 0.9 <= result.best["values"]["edit_similarity"] <= 1.0
+    with pytest.raises(ConfigError, match="wilcoxon"):
+        wb.tuner.run("copy", provider="openai", pruner="wilcoxon")

@@ -23,6 +23,7 @@ def test_two_workers_share_a_study_on_postgresql_and_one_mlflow_server(tmp_path:
     import optuna
     from mlflow import MlflowClient
 
+    stub.state.scale_losses = True
     with postgres_server(tmp_path / "pg") as server:
         storage = create_database(server, "optuna")
         backend = create_database(server, "mlflow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from agenthone.config import Settings
@@ -44,7 +45,9 @@ def open_storage(settings: Settings, url: str | None = None) -> optuna.storages.
     grace = int(section.get("grace_period_s", heartbeat * 3))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, grace_period=grace)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, grace_period=grace)
     except Exception as exc:  # a driver missing, a server not answering, a bad URL
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"cannot open the study storage {redact_url(url)}: {message}") from None

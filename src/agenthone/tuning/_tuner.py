@@ -116,6 +116,8 @@ class _Run:
     log_models: bool
     stopped: list[str] = field(default_factory=list)
     new_trials: int = 0
+    estimates: dict[Any, float] = field(default_factory=dict)
+    """Provider estimates by epochs (a local scratch estimate trains a tokenizer: once is enough)."""
 
 
 class Tuner:
@@ -355,7 +357,9 @@ class Tuner:
         import optuna
 
         before = {t.number for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))}
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(study)
         for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.FAIL,)):
             if t.number in before and t.user_attrs.get("job_id"):
                 with contextlib.suppress(HoneError):
@@ -386,15 +390,17 @@ class Tuner:
         run.new_trials += 1
         params = {name: p.suggest(trial) for name, p in run.space.items()}
         hp = {_OPENAI_NAMES.get(k, k): v for k, v in {**run.fixed, **params}.items()}
-        estimate = self.jobs.estimate(
-            run.dataset,
-            provider=run.provider,
-            base_model=run.base_model,
-            method=run.method,
-            epochs=hp.get("epochs"),
-            provider_options=run.provider_options or None,
-        )
-        usd = self._trial_estimate(run.study, estimate.usd)
+        key = hp.get("epochs")
+        if key not in run.estimates:
+            run.estimates[key] = self.jobs.estimate(
+                run.dataset,
+                provider=run.provider,
+                base_model=run.base_model,
+                method=run.method,
+                epochs=hp.get("epochs"),
+                provider_options=run.provider_options or None,
+            ).usd
+        usd = self._trial_estimate(run.study, run.estimates[key])
         trial.set_user_attr("estimated_cost_usd", usd)
         if run.max_cost_usd is not None:
             spent = spend(run.study)
