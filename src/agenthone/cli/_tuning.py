@@ -68,7 +68,9 @@ def tune(  # noqa: PLR0917 - Typer options
     study: str | None = typer.Option(
         None, "--study", help="Study name (default DATASET-PROVIDER-METHOD); an existing study resumes."
     ),
-    spec: Path | None = typer.Option(None, "--spec", help="TOML spec file: \\[space.NAME], \\[fixed], objective, pruner."),
+    spec: Path | None = typer.Option(
+        None, "--spec", help="TOML spec file: \\[space.NAME], \\[fixed], objective, pruner."
+    ),
     storage: str | None = typer.Option(
         None, "--storage", help="Optuna storage URL (default optuna_storage), e.g. postgresql://USER@HOST/DB."
     ),
