@@ -90,7 +90,7 @@ def write_dataset(data_dir: Path, n: int, seed: int = 0) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def search(home: Path, *, pruned: bool, configs: list[dict[str, Any]], steps: int) -> dict[str, Any]:
+def search(home: Path, *, pruner: str, configs: list[dict[str, Any]], steps: int) -> dict[str, Any]:
     from agenthone import Workbench
 
     fixed = {
@@ -108,8 +108,8 @@ def search(home: Path, *, pruned: bool, configs: list[dict[str, Any]], steps: in
             "copy",
             provider="local",
             trials=len(configs),
-            study="pruned" if pruned else "unpruned",
-            pruner="median" if pruned else "none",
+            study="unpruned" if pruner == "none" else "pruned",
+            pruner=pruner,
             fixed=fixed,
             enqueue=configs,
             provider_options={"scratch": TINY, "device": "cpu"},
@@ -117,7 +117,7 @@ def search(home: Path, *, pruned: bool, configs: list[dict[str, Any]], steps: in
             log_models=False,
             seed=0,
             on_trial=lambda t: log(
-                f"{'pruned' if pruned else 'unpruned'} search: trial {t.number} {t.state.name} "
+                f"{'unpruned' if pruner == 'none' else 'pruned'} search: trial {t.number} {t.state.name} "
                 f"{t.params} value {t.value} compute {t.user_attrs.get('compute_s')}"
             ),
         )
@@ -137,12 +137,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=240)
     parser.add_argument("--examples", type=int, default=240)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pruner", default="median", help="the pruned search's pruner (median, percentile, ...)")
     args = parser.parse_args()
 
     grid = [{"learning_rate": lr, "batch_size": bs} for lr in (3e-4, 1e-3, 3e-3, 8e-3) for bs in (4, 8)]
     random.Random(args.seed).shuffle(grid)
     configs = grid[: args.trials]
-    figures: dict[str, Any] = {"trials": len(configs), "steps": args.steps, "configs": configs}
+    figures: dict[str, Any] = {"trials": len(configs), "steps": args.steps, "pruner": args.pruner, "configs": configs}
     with tempfile.TemporaryDirectory(prefix="hone-tune-bench-") as tmp:
         home = Path(tmp)
         (home / "hone.toml").write_text("[tuning]\npoll_interval_s = 0.5\n", encoding="utf-8")
@@ -150,7 +151,7 @@ def main() -> None:
         for pruned in (False, True):
             side = "pruned" if pruned else "unpruned"
             log(f"{side} search of {len(configs)} trials x {args.steps} steps")
-            figures[side] = search(home, pruned=pruned, configs=configs, steps=args.steps)
+            figures[side] = search(home, pruner=args.pruner if pruned else "none", configs=configs, steps=args.steps)
     ratio = figures["pruned"]["compute_s"] / figures["unpruned"]["compute_s"]
     gap = figures["pruned"]["best_valid_loss"] / figures["unpruned"]["best_valid_loss"] - 1
     figures["compute_ratio"] = ratio

@@ -249,7 +249,7 @@ class Tuner:
         peft = str(fixed_hp.get("peft") or "auto")
         if peft == "auto":
             peft = "full" if (base_model or "scratch") == "scratch" and provider == "local" else "lora"
-        space = spec.apply(default_space(provider, method, peft=peft))
+        space = {k: p for k, p in spec.apply(default_space(provider, method, peft=peft)).items() if k not in fixed_hp}
         queued = [*spec.enqueue, *[dict(e) for e in enqueue]]
         if warm_start:
             advice = self.advise(ds.name, provider=provider, method=method, objective=objs[0].name, storage=storage)
