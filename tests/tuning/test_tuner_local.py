@@ -22,7 +22,7 @@ def test_local_search_prunes_a_losing_trial_and_registers_the_best(workspace: Pa
     (workspace / "hone.toml").write_text(LOCAL_TOML + "\n[tuning]\npoll_interval_s = 0.3\n", encoding="utf-8")
     with Workbench.open(workspace) as wb:
         write_dataset(wb.settings.data_dir, "copy", n=120)
-        good = {"learning_rate": 3e-3, "epochs": 1, "batch_size": 8, "gradient_accumulation_steps": 1,
+        good = {"learning_rate": 3e-3, "epochs": 1, "gradient_accumulation_steps": 1,
                 "warmup_ratio": 0.05}  # fmt: skip
         bad = {**good, "learning_rate": 1e-4}
         result = wb.tuner.run(
@@ -46,6 +46,10 @@ def test_local_search_prunes_a_losing_trial_and_registers_the_best(workspace: Pa
         assert pruned.user_attrs["cost_usd"] > 0  # costed by compute time, not $0
         assert pruned.user_attrs["compute_s"] > 0
 
+        assert (
+            pruned.user_attrs["base_model_dir"]
+            == wb.jobs.get(study.trials[0].user_attrs["job_id"]).details["base_model_dir"]
+        )  # later trials start from the small model the first one built
         best = study.trials[0]
         assert result.registered is not None and result.registered["aliases"] == ["challenger"]
         [version] = list_versions("copy-tuned", settings=wb.settings)

@@ -116,6 +116,8 @@ class _Run:
     log_models: bool
     stopped: list[str] = field(default_factory=list)
     new_trials: int = 0
+    shared_base: str | None = None
+    """Local scratch studies: the small model built for the first trial, which every later trial starts from."""
     estimates: dict[Any, float] = field(default_factory=dict)
     """Provider estimates by epochs (a local scratch estimate trains a tokenizer: once is enough)."""
 
@@ -425,7 +427,7 @@ class Tuner:
                 run.dataset,
                 provider=run.provider,
                 method=run.method,
-                base_model=run.base_model,
+                base_model=run.shared_base or run.base_model,
                 hyperparameters=hp,
                 seed=run.seed,
                 provider_options=run.provider_options or None,
@@ -438,6 +440,8 @@ class Tuner:
             run.study.stop()
             raise _StopStudy(str(exc)) from None
         trial.set_user_attr("job_id", job.job_id)
+        if run.shared_base:
+            trial.set_user_attr("base_model_dir", run.shared_base)
         if job.mlflow_run_id:
             trial.set_user_attr("mlflow_run_id", job.mlflow_run_id)
         try:
@@ -469,6 +473,7 @@ class Tuner:
         while not job.done:
             time.sleep(run.poll_s)
             job = self.jobs.refresh(job.job_id)
+            _share_scratch_base(run, job)
             if run.on_poll is not None:
                 run.on_poll(trial, job)
             if not report_steps:
@@ -727,6 +732,16 @@ def _intermediate(jobs: JobManager, job: Job, objective: Objective) -> list[tupl
         return []
     points = frame[["step", column]].dropna()
     return [(int(s), sign * float(v)) for s, v in zip(points["step"], points[column], strict=True)]
+
+
+def _share_scratch_base(run: _Run, job: Job) -> None:
+    """Once the first local scratch trial has built its small model, later trials start from the same one
+    (the same initial weights and tokenizer, and no rebuild per trial)."""
+    if run.shared_base or run.provider != "local" or (run.base_model or "scratch") != "scratch":
+        return
+    folder = job.details.get("base_model_dir")
+    if folder and job.status in ("running", "succeeded") and (Path(str(folder)) / "config.json").is_file():
+        run.shared_base = str(folder)
 
 
 def _counted(study: optuna.Study) -> int:
