@@ -14,6 +14,7 @@ from agenthone.errors import ConfigError
 from tests.training.copy_task import LOCAL_TOML, write_dataset
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("local-training")
 def test_early_stopping_stops_and_keeps_the_best_checkpoint(workspace: Path) -> None:
     toml = (

@@ -14,6 +14,7 @@ from tests.training.copy_task import LOCAL_TOML, write_dataset
 TRAINING = {"max_steps": 40, "eval_steps": 8, "logging_steps": 4, "max_eval_examples": 20, "batch_size": 8}
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("local-training")
 def test_local_search_prunes_a_losing_trial_and_registers_the_best(workspace: Path) -> None:
     from agenthone import _mlflow

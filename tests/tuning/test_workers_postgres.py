@@ -18,6 +18,7 @@ from tests.tuning.postgres import create_database, mlflow_server, postgres_serve
 TRIALS = 6
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("postgres")
 def test_two_workers_share_a_study_on_postgresql_and_one_mlflow_server(tmp_path: Path, stub: Any) -> None:
     import optuna
