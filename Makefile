@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
+	@# PostgreSQL for the several-workers tuning test (skipped, saying why, where it cannot be had)
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+		{ test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; } || \
+		echo "PostgreSQL is not installed: the several-workers tuning test will be skipped"
 	@touch $(STAMP)
 
 demo: setup

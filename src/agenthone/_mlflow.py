@@ -57,8 +57,12 @@ def experiment_id(settings: Settings, name: str) -> str:
             c.restore_experiment(found.experiment_id)
         return str(found.experiment_id)
     location = settings.mlflow_artifact_root / name.replace("/", "_")
-    location.mkdir(parents=True, exist_ok=True)
+    served = settings.mlflow_tracking_uri.startswith(("http://", "https://"))
+    if not served:  # a tracking server keeps the artifacts where it was told to (shared by every machine)
+        location.mkdir(parents=True, exist_ok=True)
     try:
+        if served:
+            return str(c.create_experiment(name))
         return str(c.create_experiment(name, artifact_location=location.as_uri()))
     except Exception:  # created concurrently by another process
         again = c.get_experiment_by_name(name)

@@ -87,6 +87,10 @@ class Settings(BaseModel):
     """The hosted model assumed when none is named: OpenAI jobs, dataset token limits, file validation."""
     notify: dict[str, Any] = {}
     """``[notify]``: webhooks that ``hone watch --notify`` posts to (see :mod:`agenthone.watch`)."""
+    local_usd_per_hour: float = 1.0
+    """What an hour of this machine's compute costs: local jobs and trials are costed by their compute time."""
+    monthly_training_budget_usd: float | None = None
+    """Training spend allowed per calendar month (UTC) across all jobs and studies of the workspace (None: no cap)."""
     extra: dict[str, Any] = {}
     capture: CaptureSettings = CaptureSettings()
     """``[capture]``: what happens to events on their way in (redaction of personal data and secrets)."""

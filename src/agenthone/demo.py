@@ -19,12 +19,10 @@ from rich.text import Text
 from agenthone._views import (
     dataset_view,
     evaluate_with_progress,
-    job_summary,
     markup,
     opportunities_view,
     performance_table,
     validation_view,
-    watch_with_progress,
     working,
 )
 
@@ -270,24 +268,54 @@ DEMO_MAX_NEW_TOKENS = 96
 DEMO_MODEL_NAME = "demo-assistant"
 
 
+DEMO_STUDY = "demo-search"
+DEMO_TRIALS = 3
+"""Trials of the demo's search: a known-good configuration, a deliberately weak one (pruned early), one sampled."""
+
+
 def _train(state: DemoState, ui: DemoOutput) -> None:
+    """A small hyperparameter search over local fine-tunes; the best trial's job goes on to evaluation."""
+    from agenthone.tuning import Param, TuneSpec
 
     ref = state.extras.get("dataset")
     if not ref:
         ui.say("no demo dataset was built; skipping fine-tuning")
         return
-    jobs = state.wb.jobs
-    job = jobs.submit(ref, provider="local", hyperparameters=DEMO_TRAINING, seed=state.seed)
-    ui.say(f"submitted {job.job_id} (local sft of a small model built from a config) on {ref}")
-    with state.wb.store.released():  # the watcher opens the store only while it syncs
-        job = watch_with_progress(job.job_id, ui.err, quiet=False, settings=state.wb.settings)
-    job_summary(job, ui.out, ui.err)
-    for line in jobs.efficiency(job.job_id).summary():
+    fixed = {**DEMO_TRAINING, "epochs": 3, "gradient_accumulation_steps": 1, "warmup_ratio": 0.05}
+    spec = TuneSpec(space={"learning_rate": Param("learning_rate", "float", 1e-4, 6e-3, log=True)}, fixed=fixed)
+
+    def show(trial: Any) -> None:
+        value = f"validation loss {trial.value:.3f}" if trial.value is not None else ""
+        step = trial.user_attrs.get("pruned_at_step")
+        how = f"pruned at step {step} (its process stopped)" if step is not None else trial.state.name.lower()
+        lr = trial.params.get("learning_rate")
+        ui.say(f"  trial {trial.number}: lr {lr:.2g} {how} {value} (job {trial.user_attrs.get('job_id')})")
+
+    ui.say(f"searching the learning rate over {DEMO_TRIALS} local fine-tunes of a small model on {ref}")
+    with working(ui.err, "tuning"):
+        result = state.wb.tuner.run(
+            ref,
+            provider="local",
+            trials=DEMO_TRIALS,
+            study=DEMO_STUDY,
+            spec=spec,
+            enqueue=[{"learning_rate": 2e-3}, {"learning_rate": 1e-4}],
+            seed=state.seed,
+            on_trial=show,
+        )
+    for line in result.summary():
+        ui.say(line)
+    if result.best is None:
+        state.failures.append(f"the demo search {result.study_name} completed no trial")
+        return
+    job = state.wb.jobs.get(str(result.best["job_id"]))
+    for line in state.wb.jobs.efficiency(job.job_id).summary():
         ui.say(f"  {line}")
     if job.status not in ("succeeded", "failed_gate"):
         state.failures.append(f"demo fine-tuning job {job.job_id} ended {job.status}: {job.error}")
         return
     state.extras["job_id"] = job.job_id
+    state.extras["study"] = result.study_name
 
 
 def _evaluate(state: DemoState, ui: DemoOutput) -> None:
@@ -376,6 +404,8 @@ def _training_reports(state: DemoState, ui: DemoOutput) -> None:
         return
     run_report_step(state, ui, "training_run", {"job_id": state.extras["job_id"]})
     run_report_step(state, ui, "model_comparison", {})
+    if state.extras.get("study"):
+        run_report_step(state, ui, "tuning_study", {"study": state.extras["study"]})
 
 
 # -- prompts and the unattended loop -------------------------------------------------------------------
@@ -491,10 +521,10 @@ STEPS: list[DemoStep] = [
     DemoStep("dataset", "Dataset: build from the sample logs (PII redacted, deduplicated, split)", _build),
     DemoStep("validate", "Dataset: validate its OpenAI chat export", _validate),
     DemoStep("dataset-report", "Report: dataset quality", _dataset_report),
-    DemoStep("train", "Fine-tune a local model", _train),
+    DemoStep("train", "Hyperparameter search: local fine-tunes, losing trials pruned", _train),
     DemoStep("evaluate", "Evaluate against the untrained baseline", _evaluate),
     DemoStep("register", "Register the champion and deploy it", _register),
-    DemoStep("training-reports", "Reports: training run and model comparison", _training_reports),
+    DemoStep("training-reports", "Reports: training run, model comparison and tuning study", _training_reports),
     DemoStep("prompts", "Prompts: registered versions and rule-based variants from edit patterns", _prompts),
     DemoStep("replay", "Prompts: offline replay of past requests with the local model", _replay),
     DemoStep("watch", "Watch: alerts, drift, new failure patterns, next steps (hone watch)", _watch),

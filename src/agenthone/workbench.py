@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from agenthone.reports import ReportResult
     from agenthone.tools import ToolRegistry
     from agenthone.training import JobManager
+    from agenthone.tuning import Tuner
 
 __all__ = ["Workbench", "WorkspaceInfo"]
 
@@ -143,6 +144,13 @@ class Workbench:
         registry = ToolRegistry.load(registry_path(self.settings))
         registry.add_from_store(self.store)
         return registry
+
+    @cached_property
+    def tuner(self) -> Tuner:
+        """Hyperparameter studies over fine-tuning jobs: run, resume, show, advise."""
+        from agenthone.tuning import Tuner
+
+        return Tuner(self.store, self.settings)
 
     def provider(self, name: str, **options: Any) -> Provider:
         """A provider configured from ``[providers.<name>]`` in hone.toml and ``options``."""

@@ -14,6 +14,7 @@ while the job runs. Failures to simulate are armed on the server object.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -36,6 +37,8 @@ class StubState:
     validation_accuracy: float = 0.82
     recordings: dict[str, str] = field(default_factory=dict)
     """User message -> the answer the stand-in model gives it (before the system prompt's rules)."""
+    scale_losses: bool = False
+    """Make losses grow as the learning-rate multiplier strays from 1.8 (a search then has something to find)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def arm(self, prefix: str, *statuses: int) -> None:
@@ -208,6 +211,9 @@ class _Handler(BaseHTTPRequestHandler):
                 "suffix": req.get("suffix"),
                 "_request": req,
                 "_polls": 0,
+                "_scale": 1.0 + abs(math.log(float(resolved["learning_rate_multiplier"]) / 1.8))
+                if self.state.scale_losses
+                else 1.0,
             }
             self.state.jobs[job_id] = job
         self._event(job_id, f"Created fine-tuning job: {job_id}")
@@ -262,7 +268,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _metrics(self, job_id: str, step: int, total: int) -> None:
         acc = self.state.validation_accuracy * step / total
-        data = {"step": step, "train_loss": 2.0 / step, "valid_loss": 2.2 / step, "total_steps": total,
+        scale = float(self.state.jobs[job_id].get("_scale", 1.0))
+        data = {"step": step, "train_loss": 2.0 / step, "valid_loss": 2.2 / step * scale, "total_steps": total,
                 "train_mean_token_accuracy": acc + 0.05, "valid_mean_token_accuracy": acc}  # fmt: skip
         self._event(job_id, f"Step {step}/{total}: training loss={2.0 / step:.2f}", kind="metrics", data=data)
         with self.state.lock:
@@ -270,8 +277,8 @@ class _Handler(BaseHTTPRequestHandler):
                 {"id": f"ftckpt-{job_id}-{step}", "object": "fine_tuning.job.checkpoint", "created_at": _now(),
                  "fine_tuned_model_checkpoint": f"ft:stub:{job_id}:ckpt-step-{step}", "fine_tuning_job_id": job_id,
                  "step_number": step,
-                 "metrics": {"step": step, "train_loss": 2.0 / step, "valid_loss": 2.2 / step,
-                             "full_valid_loss": 2.3 / step, "full_valid_mean_token_accuracy": acc}}
+                 "metrics": {"step": step, "train_loss": 2.0 / step, "valid_loss": 2.2 / step * scale,
+                             "full_valid_loss": 2.3 / step * scale, "full_valid_mean_token_accuracy": acc}}
             )  # fmt: skip
 
     def _chat(self, req: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ SHIPPED = {
     "model_comparison",
     "service_audit",
     "tools",
+    "tuning_study",
     "training_run",
     "weekly",
     "workspace_overview",

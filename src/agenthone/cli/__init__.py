@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "_analytics",
     "_datasets",
     "_training",
+    "_tuning",
     "_experiments",
     "_tools",
     "_service",

@@ -63,6 +63,12 @@ def train(  # noqa: PLR0917 - Typer options
     beta: float | None = typer.Option(None, "--beta", help="DPO beta."),
     peft: str | None = typer.Option(None, "--peft", help="local: lora | full | auto (full for scratch, else lora)."),
     max_steps: int | None = typer.Option(None, "--max-steps", help="local: stop after this many steps."),
+    early_stopping: int | None = typer.Option(
+        None,
+        "--early-stopping",
+        metavar="PATIENCE",
+        help="local: stop once validation loss has not improved for PATIENCE evaluations; keep the best model.",
+    ),
     max_cost: float | None = typer.Option(
         None, "--max-cost", help="Refuse above this estimated cost in USD (default: max_training_cost_usd)."
     ),
@@ -122,6 +128,7 @@ def train(  # noqa: PLR0917 - Typer options
             min_validation_accuracy=min_accuracy,
             max_validation_loss=max_loss,
             provider_options=options,
+            early_stopping=early_stopping,
         )
     if not as_json:
         say(
@@ -206,6 +213,59 @@ def jobs_list(
         )
 
     render([j.as_dict() for j in found], as_json=as_json, view=view)
+
+
+@jobs_app.command("costs")
+@handles_errors
+def jobs_costs(as_json: bool = typer.Option(False, "--json", help="Print as one JSON document.")) -> None:
+    """Training spend per month, provider and agent, against the monthly budget (local jobs: compute time)."""
+    from agenthone.training import JobManager
+    from agenthone.workbench import Workbench
+
+    with Workbench.open(read_only=True) as wb:
+        jobs = JobManager.open(wb)
+        frame = jobs.costs()
+        budget = wb.settings.monthly_training_budget_usd
+        spent = jobs.month_spend()
+    rows = json.loads(frame.to_json(orient="records"))
+    data = {"monthly_budget_usd": budget, "this_month_usd": spent, "costs": rows}
+
+    def view() -> list[RenderableType]:
+        shown: list[RenderableType] = []
+        if rows:
+            shown.append(
+                table(
+                    [
+                        "month",
+                        "provider",
+                        "agent",
+                        Column("jobs", justify="right"),
+                        Column("cost $", justify="right"),
+                        Column("running est. $", justify="right"),
+                    ],
+                    (
+                        [
+                            r["month"],
+                            r["provider"],
+                            r["agent"] or "-",
+                            r["jobs"],
+                            f"{r['cost_usd']:.4f}",
+                            f"{r['estimated_usd']:.4f}",
+                        ]
+                        for r in rows
+                    ),
+                    title="Training spend",
+                )
+            )
+        else:
+            shown.append("no fine-tuning jobs yet")
+        cap = (
+            f" of the ${budget:,.2f} monthly budget" if budget is not None else " (no monthly_training_budget_usd set)"
+        )
+        shown.append(markup("this month: ${}{}", f"{spent:,.4f}", cap))
+        return shown
+
+    render(data, as_json=as_json, view=view)
 
 
 @jobs_app.command("show")

@@ -47,7 +47,7 @@ class EvaluationResult:
     dataset: str
     split: str
     examples: pd.DataFrame
-    """One row per example: id, agent, prompt, reference, prediction and every metric."""
+    """One row per example: id, agent, prompt, reference, prediction, every metric, latency_s and cost_usd."""
     metrics: dict[str, float]
     seconds: float
     run_id: str | None = None
@@ -166,17 +166,24 @@ def evaluate(
 
     started = time.perf_counter()
     predictions: list[str] = []
+    latencies: list[float] = []
     if progress:
         progress(0, len(examples))
     for start in range(0, len(prompts), batch_size):
         batch = prompts[start : start + batch_size]
+        began = time.perf_counter()
         predictions.extend(resolved.generate(batch, max_new_tokens=new_tokens, temperature=0.0))
+        latencies.extend([(time.perf_counter() - began) / len(batch)] * len(batch))
         if progress:
             progress(len(predictions), len(examples))
     generation_seconds = time.perf_counter() - started
+    # what one reply cost: a model on this machine by its compute time; a hosted one is billed per token (unknown here)
+    usd_per_second = settings.local_usd_per_hour / 3600 if _runs_here(resolved) else float("nan")
 
     rows = []
-    for ex, prompt, ref, pred, calls in zip(examples, prompts, references, predictions, expected, strict=True):
+    for ex, prompt, ref, pred, calls, latency in zip(
+        examples, prompts, references, predictions, expected, latencies, strict=True
+    ):
         source = ex.get("source") or {}
         last_user = next((message_text(m) for m in reversed(prompt) if m.get("role") == "user"), "")
         row = {
@@ -186,6 +193,8 @@ def evaluate(
             "reference": ref,
             "prediction": pred,
             **score(pred, ref),
+            "latency_s": latency,
+            "cost_usd": latency * usd_per_second,
         }
         if calls is not None:
             row.update(score_tool_calls(pred, expected_from_calls(calls), tools=ex.get("tools")))
@@ -211,6 +220,9 @@ def evaluate(
     metrics["examples"] = float(len(frame))
     metrics["seconds"] = seconds
     metrics["examples_per_second"] = len(frame) / generation_seconds if generation_seconds > 0 else 0.0
+    metrics["latency_s"] = float(frame["latency_s"].mean())
+    if frame["cost_usd"].notna().any():
+        metrics["cost_per_example_usd"] = float(frame["cost_usd"].mean())
     result = EvaluationResult(
         model=resolved.ref,
         dataset=ds.ref,
@@ -226,6 +238,13 @@ def evaluate(
         result.run_id = _log(result, settings, tags or {})
         _tag_registered_version(result, settings)
     return result
+
+
+def _runs_here(resolved: ResolvedModel) -> bool:
+    """Does the model generate on this machine (so that its replies cost compute time)?"""
+    from agenthone.providers._local_model import LocalChatModel
+
+    return isinstance(resolved.model, LocalChatModel)
 
 
 def _log(result: EvaluationResult, settings: Settings, extra_tags: dict[str, str]) -> str:

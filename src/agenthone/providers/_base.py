@@ -295,8 +295,13 @@ class FineTuner(Provider):
     def estimate_cost(self, dataset: Dataset, *, method: Method, base_model: str, epochs: int | None) -> CostEstimate:
         """What fine-tuning ``base_model`` on ``dataset`` would cost."""
 
-    def job_cost(self, *, trained_tokens: int | None, estimate: Mapping[str, Any]) -> float | None:
-        """What a finished job cost: its billed tokens at the estimate's price (None when unknown)."""
+    def job_cost(
+        self, *, trained_tokens: int | None, estimate: Mapping[str, Any], details: Mapping[str, Any] | None = None
+    ) -> float | None:
+        """What a finished job cost: its billed tokens at the estimate's price (None when unknown).
+
+        ``details`` are what the provider reported of the job (a local job is costed by its compute time).
+        """
         price = estimate.get("usd_per_million_tokens")
         if trained_tokens and price:
             return trained_tokens * float(price) / 1e6

@@ -49,6 +49,12 @@ SCRATCH = "scratch"
 
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
+ASSUMED_TOKENS_PER_SECOND = 4000.0
+"""Training throughput assumed when estimating a local job's compute time (override: ``tokens_per_second``)."""
+
+STARTUP_S = 15.0
+"""Seconds a local job's process spends before its first step (imports, model build), in estimates."""
+
 
 class LocalProvider(ChatProvider, FineTuner):
     """Fine-tunes with transformers + PEFT + TRL (SFT or DPO; LoRA or full) in a detached worker process."""
@@ -62,6 +68,7 @@ class LocalProvider(ChatProvider, FineTuner):
     def from_settings(cls, settings: Settings, **options: Any) -> LocalProvider:
         options.setdefault("jobs_dir", settings.data_dir / "jobs")
         options.setdefault("models_dir", settings.data_dir / "models")
+        options.setdefault("usd_per_hour", settings.local_usd_per_hour)
         return cls(**options)
 
     def __init__(
@@ -72,12 +79,16 @@ class LocalProvider(ChatProvider, FineTuner):
         model_dirs: list[str] | None = None,
         device: str = "auto",
         scratch: Mapping[str, int] | None = None,
+        usd_per_hour: float = 0.0,
+        tokens_per_second: float = ASSUMED_TOKENS_PER_SECOND,
     ) -> None:
         self.jobs_dir = Path(jobs_dir)
         self.models_dir = Path(models_dir) if models_dir else None
         self.model_dirs = [Path(p) for p in (model_dirs or [])]
         self.device = device
         self.scratch = dict(scratch or {})
+        self.usd_per_hour = float(usd_per_hour)
+        self.tokens_per_second = float(tokens_per_second)
 
     # -- files -------------------------------------------------------------------------------------
 
@@ -206,6 +217,7 @@ class LocalProvider(ChatProvider, FineTuner):
         extra_keys = (
             "step", "total_steps", "epoch", "output_dir", "peft", "base_model_dir", "train_runtime_s", "train_cpu_s",
             "tokens_per_second", "peak_rss_mb", "pid", "steps", "train_loss_mean", "train_loss", "validation_loss",
+            "compute_s", "best_step", "best_validation_loss", "stopped_early",
         )  # fmt: skip
         return ProviderJob(
             id=job_id,
@@ -333,19 +345,30 @@ class LocalProvider(ChatProvider, FineTuner):
                 conversations.append(messages)
         tokens = sum(count_chat_tokens(tokenizer, conversations))
         n_epochs = int(epochs or 3)
+        seconds = STARTUP_S + tokens * n_epochs / self.tokens_per_second
+        per_million = self.usd_per_hour / 3600 / self.tokens_per_second * 1e6
         return CostEstimate(
             provider=self.name,
             base_model=base_model or SCRATCH,
             dataset_tokens=tokens,
             epochs=n_epochs,
             billed_tokens=tokens * n_epochs,
-            usd_per_million_tokens=0.0,
-            usd=0.0,
-            basis=f"local compute, no fee; tokens counted with {how}",
+            usd_per_million_tokens=per_million,
+            usd=seconds * self.usd_per_hour / 3600,
+            basis=(
+                f"local compute: about {seconds:,.0f} s at {self.tokens_per_second:,.0f} tokens/s and "
+                f"${self.usd_per_hour:g}/h (local_usd_per_hour); tokens counted with {how}"
+            ),
         )
 
-    def job_cost(self, *, trained_tokens: int | None, estimate: Mapping[str, Any]) -> float | None:
-        return 0.0
+    def job_cost(
+        self, *, trained_tokens: int | None, estimate: Mapping[str, Any], details: Mapping[str, Any] | None = None
+    ) -> float | None:
+        """The job's compute time (its process's lifetime) at ``usd_per_hour``."""
+        seconds = (details or {}).get("compute_s") or (details or {}).get("train_runtime_s")
+        if not isinstance(seconds, (int, float)):
+            return 0.0 if self.usd_per_hour == 0 else None
+        return float(seconds) * self.usd_per_hour / 3600
 
     def model_location(self, model: str, *, details: Mapping[str, Any]) -> dict[str, Any]:
         return {"path": str(Path(model)), "peft": details.get("peft"), "base_model_dir": details.get("base_model_dir")}

@@ -9,6 +9,9 @@ to say goes to files in its job folder, which the job manager reads in whatever 
 - ``model/`` or ``adapter/`` the trained model (full fine-tune) or LoRA adapter, with its tokenizer
 - ``worker.log``    stdout/stderr, tracebacks included
 
+Early stopping (``hyperparameters.early_stopping_patience``): training stops once the validation loss has not
+improved for that many evaluations, and the model saved is the one of the best evaluation.
+
 Cancelling: the manager creates ``CANCEL`` (and sends SIGTERM); a callback checks it after every step.
 """
 
@@ -43,6 +46,14 @@ METRIC_NAMES: dict[str, str] = {
     "entropy": "train_entropy",
 }
 """TRL/transformers log keys and the provider-neutral metric names they are stored under."""
+
+
+_STARTED = time.monotonic()
+"""When this process started: ``compute_s`` (what a local job is costed by) counts from here."""
+
+
+def _compute_s() -> float:
+    return round(time.monotonic() - _STARTED, 3)
 
 
 def _now() -> str:
@@ -227,7 +238,14 @@ def run_job(job_dir: Path) -> dict[str, Any]:
         traceback.print_exc()
         message = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}".rstrip(": ")
         events(f"training failed: {message}", level="error")
-        return write_status(job_dir, status="failed", error=message, finished_at=_now(), peak_rss_mb=_peak_rss_mb())
+        return write_status(
+            job_dir,
+            status="failed",
+            error=message,
+            finished_at=_now(),
+            peak_rss_mb=_peak_rss_mb(),
+            compute_s=_compute_s(),
+        )
 
 
 def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str, Any]:
@@ -291,7 +309,7 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
         raise ValueError(
             "no training example has a 'rejected' output, which DPO needs" if method == "dpo" else "no rows"
         )
-    steps_per_epoch = math.ceil(len(train_rows) / batch_size)
+    steps_per_epoch = math.ceil(len(train_rows) / (batch_size * int(hp.get("gradient_accumulation_steps") or 1)))
     total_steps = int(hp.get("max_steps") or math.ceil(steps_per_epoch * epochs))
     eval_steps = int(hp.get("eval_steps") or max(1, total_steps // 10))
     logging_steps = int(hp.get("logging_steps") or max(1, min(eval_steps, total_steps // 40 or 1)))
@@ -326,7 +344,8 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
         "per_device_eval_batch_size": batch_size,
         "learning_rate": lr,
         "lr_scheduler_type": str(hp.get("lr_scheduler") or "cosine"),
-        "warmup_steps": int(hp["warmup_steps"]) if hp.get("warmup_steps") is not None else max(1, total_steps // 20),
+        "warmup_steps": _warmup_steps(hp, total_steps),
+        "gradient_accumulation_steps": int(hp.get("gradient_accumulation_steps") or 1),
         "weight_decay": float(hp.get("weight_decay") or 0.0),
         "logging_steps": logging_steps,
         "eval_strategy": "steps" if eval_rows else "no",
@@ -343,7 +362,24 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
         "dataloader_num_workers": 0,
         "max_length": max_length,
     }
-    callback = _make_callback(job_dir, events, total_steps)
+    patience = int(hp.get("early_stopping_patience") or 0)
+    callbacks: list[Any] = [_make_callback(job_dir, events, total_steps)]
+    if patience > 0 and eval_rows:
+        from transformers import EarlyStoppingCallback
+
+        # checkpoints at every evaluation, so that the best one can be loaded back when training stops
+        common.update(
+            save_strategy="steps",
+            save_steps=eval_steps,
+            save_total_limit=1,
+            load_best_model_at_end=True,
+            metric_for_best_model="eval_loss",
+            greater_is_better=False,
+            save_only_model=True,
+        )
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=patience))
+        events(f"early stopping after {patience} evaluations without a lower validation loss")
+    callback = callbacks[0]
     if method == "sft":
         from trl import SFTConfig, SFTTrainer  # type: ignore[attr-defined]
 
@@ -354,7 +390,7 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
             eval_dataset=_hf_dataset(eval_rows) if eval_rows else None,
             processing_class=tokenizer,
             peft_config=peft_config,
-            callbacks=[callback],
+            callbacks=callbacks,
         )
     else:
         from trl import DPOConfig, DPOTrainer  # type: ignore[attr-defined]
@@ -366,7 +402,7 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
             eval_dataset=_hf_dataset(eval_rows) if eval_rows else None,
             processing_class=tokenizer,
             peft_config=peft_config,
-            callbacks=[callback],
+            callbacks=callbacks,
         )
     started, cpu_started = time.perf_counter(), time.process_time()
     output = trainer.train()
@@ -382,11 +418,23 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
         "tokens_per_second": train_tokens / runtime if runtime > 0 else None,
         "peak_rss_mb": _peak_rss_mb(),
     }
+    if patience > 0 and eval_rows:
+        best = trainer.state.best_metric
+        best_step = _best_step(trainer.state.best_model_checkpoint)
+        final.update(best_validation_loss=best, best_step=best_step)
+        planned = total_steps
+        if trainer.state.global_step < planned and not callback.cancelled:
+            final["stopped_early"] = True
+            events(
+                f"stopped early at step {trainer.state.global_step} of {planned}: no lower validation loss in "
+                f"{patience} evaluations; keeping the model of step {best_step} (validation loss {best:.4g})"
+            )
+    final["compute_s"] = _compute_s()
     if callback.cancelled:
         events(f"training cancelled at step {trainer.state.global_step}", level="warn")
         return write_status(job_dir, status="cancelled", finished_at=_now(), **final)
 
-    if eval_rows:
+    if eval_rows and not (patience > 0):
         last_eval_step = _last_metric_step(job_dir, "validation_loss")
         if last_eval_step != trainer.state.global_step:
             metrics = trainer.evaluate()
@@ -404,6 +452,8 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
     events(
         f"training finished: {final['steps']} steps in {runtime:.1f} s ({final['tokens_per_second'] or 0:.0f} tokens/s)"
     )
+    _remove_checkpoints(job_dir)
+    final["compute_s"] = _compute_s()
     return write_status(
         job_dir,
         status="succeeded",
@@ -413,6 +463,30 @@ def _train(job_dir: Path, spec: Mapping[str, Any], events: _Events) -> dict[str,
         fine_tuned_model=str(out_dir),
         **final,
     )
+
+
+def _warmup_steps(hp: Mapping[str, Any], total_steps: int) -> int:
+    """``warmup_steps``, else ``warmup_ratio`` of the planned steps, else 5% of them."""
+    if hp.get("warmup_steps") is not None:
+        return int(hp["warmup_steps"])
+    if hp.get("warmup_ratio") is not None:
+        return int(float(hp["warmup_ratio"]) * total_steps)
+    return max(1, total_steps // 20)
+
+
+def _best_step(checkpoint: str | None) -> int | None:
+    """The step of a ``checkpoint-N`` folder (where the trainer kept its best model)."""
+    if not checkpoint:
+        return None
+    tail = Path(checkpoint).name.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else None
+
+
+def _remove_checkpoints(job_dir: Path) -> None:
+    """The checkpoints kept for early stopping are not needed once the best model is saved."""
+    import shutil
+
+    shutil.rmtree(job_dir / "checkpoints", ignore_errors=True)
 
 
 def _metric_lines(job_dir: Path) -> list[dict[str, Any]]:

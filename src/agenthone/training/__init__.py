@@ -17,13 +17,14 @@ Job statuses: ``validating_files``, ``queued``, ``running``, ``succeeded``, ``fa
 from agenthone.training._efficiency import EfficiencyReport, analyze_curves, plot_curves
 from agenthone.training._gate import GateResult, QualityGate
 from agenthone.training._job import FINAL_STATUSES, Job, JobNotFoundError
-from agenthone.training._jobs import CostLimitError, JobManager
+from agenthone.training._jobs import BudgetError, CostLimitError, JobManager
 from agenthone.training._tables import JOB_TABLES, ensure_job_tables
 from agenthone.training._watch import watch_job
 
 __all__ = [
     "FINAL_STATUSES",
     "JOB_TABLES",
+    "BudgetError",
     "CostLimitError",
     "EfficiencyReport",
     "GateResult",

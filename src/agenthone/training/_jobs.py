@@ -54,12 +54,13 @@ if TYPE_CHECKING:
     from agenthone.datasets import Dataset
     from agenthone.store import Store
 
-__all__ = ["CostLimitError", "JobManager"]
+__all__ = ["BudgetError", "CostLimitError", "JobManager"]
 
 _HYPERPARAMETER_KEYS = (
     "epochs", "learning_rate", "learning_rate_multiplier", "batch_size", "beta", "max_length", "peft",
     "lora_r", "lora_alpha", "lora_dropout", "max_steps", "eval_steps", "logging_steps", "warmup_steps",
     "weight_decay", "lr_scheduler", "max_eval_examples", "threads", "activation_checkpointing",
+    "early_stopping_patience", "gradient_accumulation_steps", "warmup_ratio",
 )  # fmt: skip
 """Hyperparameters read from ``[training]`` in hone.toml when not given."""
 
@@ -76,6 +77,20 @@ class CostLimitError(HoneError):
         )
         self.estimate = estimate
         self.limit = limit
+
+
+class BudgetError(CostLimitError):
+    """A job would take the month's training spend over ``monthly_training_budget_usd``; nothing was created."""
+
+    def __init__(self, estimate: CostEstimate, *, spent: float, budget: float, month: str) -> None:
+        HoneError.__init__(
+            self,
+            f"refused: estimated cost ${estimate.usd:,.2f} on top of ${spent:,.2f} already spent in {month} exceeds "
+            f"the monthly training budget of ${budget:,.2f} (monthly_training_budget_usd in hone.toml)",
+        )
+        self.estimate = estimate
+        self.limit = budget
+        self.spent = spent
 
 
 class JobManager:
@@ -186,11 +201,18 @@ class JobManager:
         min_validation_accuracy: float | None = None,
         max_validation_loss: float | None = None,
         provider_options: Mapping[str, Any] | None = None,
+        early_stopping: int | None = None,
+        mlflow_experiment: str | None = None,
+        mlflow_tags: Mapping[str, str] | None = None,
     ) -> Job:
         """Start a fine-tuning job on a built dataset; refuses (creating nothing) when it would cost too much.
 
         ``learning_rate`` is the learning rate for the local provider and the learning-rate multiplier
         for OpenAI. Unset options fall back to ``[training]`` in hone.toml, then the provider's defaults.
+        ``early_stopping`` (local provider) stops training once the validation loss has not improved for that
+        many evaluations and keeps the best model. The cost guard checks both ``max_cost_usd`` and the month's
+        ``monthly_training_budget_usd``. ``mlflow_experiment`` and ``mlflow_tags`` place the job's run (a tuning
+        study makes it the child of its parent run).
         """
         self._writable()
         _method(method)
@@ -202,6 +224,12 @@ class JobManager:
         hp.update({k: v for k, v in (hyperparameters or {}).items() if v is not None})
         explicit = {"epochs": epochs, "learning_rate": learning_rate, "batch_size": batch_size, "beta": beta}
         hp.update({k: v for k, v in explicit.items() if v is not None})
+        if early_stopping is not None:
+            if early_stopping < 1:
+                raise ConfigError(f"early stopping patience must be at least 1 evaluation, got {early_stopping}")
+            hp["early_stopping_patience"] = int(early_stopping)
+        if hp.get("early_stopping_patience") and provider != "local":
+            raise ConfigError(f"early stopping needs the local provider; {provider} jobs run at the provider")
         if method != "dpo":
             hp.pop("beta", None)
         gate = QualityGate.from_settings(
@@ -213,6 +241,7 @@ class JobManager:
         limit = float(max_cost_usd if max_cost_usd is not None else self.settings.max_training_cost_usd)
         if estimate.usd > limit:
             raise CostLimitError(estimate, limit)
+        self.check_budget(estimate)
 
         job_id = new_job_id()
         workdir = self.settings.data_dir / "jobs" / job_id
@@ -257,6 +286,8 @@ class JobManager:
                 agent=agent,
                 category=category,
                 gate=gate,
+                experiment=mlflow_experiment,
+                extra_tags=mlflow_tags,
             )
             self.records.update(job_id, mlflow_run_id=run_id)
             files = prov.prepare_files(ds, method=method, workdir=workdir)  # type: ignore[arg-type]
@@ -287,6 +318,51 @@ class JobManager:
         self._apply(self.get(job_id), remote)
         audit_record(self.settings, "job.submitted", target=job_id, details={"provider": provider, "dataset": ds.ref})
         return self.get(job_id)
+
+    # -- spend ---------------------------------------------------------------------------------------
+
+    def month_spend(self, month: str | None = None) -> float:
+        """Training spend of a calendar month (``YYYY-MM``, default this one, UTC): what finished jobs cost,
+        and the estimate of those still running."""
+        month = month or now().strftime("%Y-%m")
+        if not self.records.has_tables():
+            return 0.0
+        frame = self.store.sql(
+            "SELECT coalesce(sum(coalesce(cost_usd, estimated_cost_usd, 0)), 0) AS usd FROM jobs "
+            "WHERE strftime(created_at AT TIME ZONE 'UTC', '%Y-%m') = ?",
+            [month],
+        )
+        return float(frame["usd"].iloc[0] or 0.0)
+
+    def check_budget(self, estimate: CostEstimate | float) -> None:
+        """Raise :class:`BudgetError` when ``estimate`` would take this month over the monthly training budget."""
+        budget = self.settings.monthly_training_budget_usd
+        if budget is None:
+            return
+        usd = estimate if isinstance(estimate, (int, float)) else estimate.usd
+        spent = self.month_spend()
+        if spent + usd > budget:
+            shown = (
+                estimate
+                if isinstance(estimate, CostEstimate)
+                else CostEstimate("", "", 0, 0, 0, None, float(usd), "estimate")
+            )
+            raise BudgetError(shown, spent=spent, budget=budget, month=now().strftime("%Y-%m"))
+
+    def costs(self) -> pd.DataFrame:
+        """Training spend per month, provider and agent (cost of finished jobs, estimates of unfinished ones)."""
+        import pandas as pd
+
+        columns = ["month", "provider", "agent", "jobs", "cost_usd", "estimated_usd"]
+        if not self.records.has_tables():
+            return pd.DataFrame(columns=columns)
+        return self.store.sql(
+            "SELECT strftime(created_at AT TIME ZONE 'UTC', '%Y-%m') AS month, provider, "
+            "coalesce(agent_name, '') AS agent, count(*) AS jobs, "
+            "sum(coalesce(cost_usd, 0)) AS cost_usd, "
+            "sum(CASE WHEN cost_usd IS NULL THEN coalesce(estimated_cost_usd, 0) ELSE 0 END) AS estimated_usd "
+            "FROM jobs GROUP BY ALL ORDER BY month DESC, cost_usd DESC, provider, agent"
+        )
 
     def _fail_submission(self, job_id: str, exc: BaseException) -> str:
         """End the job ``failed`` with why its submission stopped (error, event, MLflow run); returns the why."""
@@ -428,7 +504,9 @@ class JobManager:
                 self.records.add_event(job.job_id, "quality gate failed: " + "; ".join(result.reasons), level="warn")
             else:
                 self.records.add_event(job.job_id, "quality gate passed")
-        cost = self._provider_for(job).job_cost(trained_tokens=job.trained_tokens, estimate=job.cost_estimate)
+        cost = self._provider_for(job).job_cost(
+            trained_tokens=job.trained_tokens, estimate=job.cost_estimate, details=job.details
+        )
         if cost is not None:
             updates["cost_usd"] = cost
         if not job.finished_at:

@@ -36,14 +36,20 @@ def start_run(
     agent: str | None,
     category: str | None,
     gate: QualityGate,
+    experiment: str | None = None,
+    extra_tags: Mapping[str, str] | None = None,
 ) -> str:
-    """Create the job's run with its parameters; returns the run id."""
+    """Create the job's run with its parameters; returns the run id.
+
+    ``experiment`` (default ``agenthone/training``) and ``extra_tags`` place it elsewhere, e.g. as the child
+    run of a tuning study (``mlflow.parentRunId``).
+    """
     from mlflow.entities import Param, RunTag
 
     from agenthone import _mlflow
 
     client = _mlflow.client(settings)
-    experiment = _mlflow.experiment_id(settings, _mlflow.EXPERIMENTS["training"])
+    experiment_id = _mlflow.experiment_id(settings, experiment or _mlflow.EXPERIMENTS["training"])
     tags = {
         "agenthone.job_id": job_id,
         "agent": agent or "",
@@ -53,8 +59,9 @@ def start_run(
         "dataset": ds.ref,
         "dataset_digest": ds.digest,
         "status": "validating_files",
+        **dict(extra_tags or {}),
     }
-    run = client.create_run(experiment, run_name=f"{ds.name}-{provider}-{method}-{job_id[-4:]}", tags=tags)
+    run = client.create_run(experiment_id, run_name=f"{ds.name}-{provider}-{method}-{job_id[-4:]}", tags=tags)
     params = {
         "provider": provider,
         "method": method,
