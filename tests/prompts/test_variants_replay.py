@@ -58,6 +58,7 @@ def test_rule_variants_are_registered_with_lineage_and_replay_ranks_the_planted_
     assert result.best is not None and result.best.label in (better["label"], first.label)
     assert len(stub.state.calls("POST", "/v1/chat/completions")) == 3 * 40
     assert result.run_id and any("better" in line for line in result.summary())
+    assert "cost_usd" not in set(result.comparisons["metric"])  # a hosted model's price per token is not known here
     arms = {v.name: v.prompt_version for v in experiment.design.variants}
     assert arms == {"control": production.label, "treatment": better["label"]}
     assert experiment.design.agent == filler_agent and experiment.design.primary_metric == "acceptance"
@@ -107,5 +108,7 @@ def test_replay_with_a_local_model_end_to_end(sample_workspace: Path, tmp_path: 
     assert set(result.results) == {base.version, variant.version}
     frame = result.results[variant.version].examples
     assert len(frame) == 6 and frame["prediction"].map(lambda p: isinstance(p, str)).all()
-    assert {"edit_similarity", "chrf", "latency_ms", "prompt_words"} <= set(result.comparisons["metric"])
+    assert {"edit_similarity", "chrf", "latency_ms", "cost_usd", "prompt_words"} <= set(result.comparisons["metric"])
+    # a model on this machine costs its compute time at the workspace's hourly rate
+    assert (frame["cost_usd"] > 0).all() and result.results[base.version].metrics["cost_per_example_usd"] > 0
     assert result.run_id and result.as_dict()["baseline"]["label"] == base.label

@@ -177,8 +177,7 @@ def evaluate(
         if progress:
             progress(len(predictions), len(examples))
     generation_seconds = time.perf_counter() - started
-    # what one reply cost: a model on this machine by its compute time; a hosted one is billed per token (unknown here)
-    usd_per_second = settings.local_usd_per_hour / 3600 if _runs_here(resolved) else float("nan")
+    usd_per_second = resolved.usd_per_second(settings)
 
     rows = []
     for ex, prompt, ref, pred, calls, latency in zip(
@@ -238,13 +237,6 @@ def evaluate(
         result.run_id = _log(result, settings, tags or {})
         _tag_registered_version(result, settings)
     return result
-
-
-def _runs_here(resolved: ResolvedModel) -> bool:
-    """Does the model generate on this machine (so that its replies cost compute time)?"""
-    from agenthone.providers._local_model import LocalChatModel
-
-    return isinstance(resolved.model, LocalChatModel)
 
 
 def _log(result: EvaluationResult, settings: Settings, extra_tags: dict[str, str]) -> str:

@@ -41,6 +41,13 @@ class ResolvedModel:
     def generate(self, prompts: Any, *, max_new_tokens: int = 256, temperature: float = 0.0) -> list[str]:
         return self.model.generate(prompts, max_new_tokens=max_new_tokens, temperature=temperature)
 
+    def usd_per_second(self, settings: Settings) -> float:
+        """What a second of generation costs: a model on this machine by its compute time
+        (``local_usd_per_hour``); a hosted one is billed per token at prices not known here (NaN)."""
+        from agenthone.providers._local_model import LocalChatModel
+
+        return settings.local_usd_per_hour / 3600 if isinstance(self.model, LocalChatModel) else float("nan")
+
     def __repr__(self) -> str:
         return f"ResolvedModel({self.ref!r})"
 

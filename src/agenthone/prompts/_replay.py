@@ -186,6 +186,7 @@ def _run(
     digest: str,
     max_new_tokens: int,
     batch_size: int,
+    usd_per_second: float,
     progress: Callable[[int, int], None] | None,
 ) -> EvaluationResult:
     import pandas as pd
@@ -219,12 +220,15 @@ def _run(
                 "prediction": pred,
                 **score(pred, ref),
                 "latency_ms": ms,
+                "cost_usd": ms / 1000 * usd_per_second,
                 "prompt_words": prompt_words,
                 "output_words": len(word_tokens(pred)),
             }
         )
     frame = pd.DataFrame(rows)
     metrics = {m: float(frame[m].mean()) for m in (*METRICS, "latency_ms", "prompt_words", "output_words")}
+    if frame["cost_usd"].notna().any():
+        metrics["cost_per_example_usd"] = float(frame["cost_usd"].mean())
     return EvaluationResult(
         model=f"{prompt.label} (v{prompt.version})",
         dataset=f"replay:{prompt.agent}",
@@ -294,6 +298,7 @@ def replay(
             requests,
             model_ref=resolved.ref,
             digest=digest,
+            usd_per_second=resolved.usd_per_second(settings),
             max_new_tokens=new_tokens,
             batch_size=batch_size,
             progress=report,
@@ -306,7 +311,9 @@ def replay(
         results[prompt.version] = result
     rows = []
     metrics = [
-        m for m in (*METRICS, "judge_score", "latency_ms", "prompt_words") if m in results[base.version].examples
+        m
+        for m in (*METRICS, "judge_score", "latency_ms", "cost_usd", "prompt_words")
+        if m in results[base.version].examples and results[base.version].examples[m].notna().any()
     ]
     for v in chosen:
         for metric in metrics:
