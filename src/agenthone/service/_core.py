@@ -21,6 +21,7 @@ from agenthone.service._body import BadRequest
 from agenthone.service._check import Validator
 from agenthone.service._keys import ApiKey, KeyRing
 from agenthone.service._spool import FlushResult, Spool, spool_dir
+from agenthone.store._ingest import _json_reason
 
 if TYPE_CHECKING:
     from agenthone.config import Settings
@@ -87,7 +88,8 @@ class CollectorCore:
         self.spool = Spool(spool_dir(settings))
         self.validator = Validator()
         self.keys = KeyRing(settings)
-        self._known: dict[tuple[str, str], int] = {}
+        self._known: dict[tuple[str, str], tuple[int | None, int]] = {}
+        """(kind, id) of records accepted lately: their DuckDB content hash (None when checked in Python) and key."""
         self._known_lock = threading.Lock()
         self._store_lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
@@ -304,11 +306,12 @@ class CollectorCore:
                     continue
                 assert verdict.id is not None
                 seen = self._known.get((kind.name, verdict.id))
+                content = (verdict.content_hash, int((verdict.content_key or "0")[:16], 16))
                 if seen is None:
-                    self._known[(kind.name, verdict.id)] = int(verdict.content_hash or 0)
+                    self._known[(kind.name, verdict.id)] = content
                     added.append(verdict.id)
                     accepted.append(text)
-                elif seen == verdict.content_hash:
+                elif _same_content(seen, content):
                     result.duplicate += 1
                 else:
                     result.conflict += 1
@@ -359,14 +362,11 @@ class CollectorCore:
         }
 
 
-def _json_reason(text: str) -> str:
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"invalid JSON: {exc.msg} at column {exc.colno}"
-    except RecursionError:
-        return "invalid JSON: nested too deeply"
-    return "invalid JSON"
+def _same_content(a: tuple[int | None, int], b: tuple[int | None, int]) -> bool:
+    """Whether two accepted records carry the same content: by DuckDB's hash when both have one, else by key."""
+    if a[0] is not None and b[0] is not None:
+        return a[0] == b[0]
+    return a[1] == b[1]
 
 
 def retry_after(seconds: float) -> str:
