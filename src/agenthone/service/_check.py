@@ -41,7 +41,8 @@ class Checked:
     """DuckDB's hash of the typed content; None for a record checked in Python."""
     agent: str | None
     content_key: str | None = None
-    """The md5 of the content (:func:`~agenthone.store._validate.content_key_sql`), from either path."""
+    """The md5 of the content (:func:`~agenthone.store._validate.content_key_sql`), from either path; None
+    for a record of a large request checked by SQL alone."""
 
 
 class Validator:
@@ -64,7 +65,7 @@ class Validator:
         ``_PLAIN_MAX`` records, where the query's fixed cost would dominate.
         """
         if len(texts) > _PLAIN_MAX:
-            return self.check_sql(kind, texts)
+            return self.check_sql(kind, texts, keyed=False)
         verdicts: list[Checked | None] = []
         rest: list[int] = []
         for i, text in enumerate(texts):
@@ -80,25 +81,26 @@ class Validator:
                 verdicts[i] = dataclasses.replace(checked, line=i + 1)
         return [v for v in verdicts if v is not None]
 
-    def check_sql(self, kind: RecordKind, texts: list[str]) -> list[Checked]:
-        """One verdict per text by the store's validation query alone."""
+    def check_sql(self, kind: RecordKind, texts: list[str], *, keyed: bool = True) -> list[Checked]:
+        """One verdict per text by the store's validation query alone (without content keys unless ``keyed``)."""
         if not texts:
             return []
         with self._lock:
             lane = self._lanes.get(kind.name)
             if lane is None:
                 lane = self._lanes[kind.name] = _Lane(kind, self._con)
-        return lane.check(texts)
+        return lane.check(texts, keyed=keyed)
 
     def close(self) -> None:
         self._con.close()
 
 
 class _Job:
-    __slots__ = ("done", "result", "taken", "texts")
+    __slots__ = ("done", "keyed", "result", "taken", "texts")
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], keyed: bool) -> None:
         self.texts = texts
+        self.keyed = keyed
         self.result: list[Checked] | BaseException | None = None
         self.done = False
         self.taken = False
@@ -126,15 +128,17 @@ class _Lane:
         cur.execute("SET enable_optimizer = false")
         cur.execute("CREATE TEMP TABLE _hone_in (line_no BIGINT, raw VARCHAR)")
         inner = validation_sql(self.kind, json_source(self.kind, "_hone_in"))
+        cur.execute(f"PREPARE hone_check AS SELECT line_no, reason, id, content_hash, agent_name, NULL FROM ({inner})")
+        # the content key costs ~4 us a record: computed for the small requests that may meet fast-path records
         key = content_key_sql(self.kind)
         cur.execute(
-            f"PREPARE hone_check AS SELECT line_no, reason, id, content_hash, agent_name,"
+            f"PREPARE hone_check_keyed AS SELECT line_no, reason, id, content_hash, agent_name,"
             f" CASE WHEN reason IS NULL THEN {key} END FROM ({inner})"
         )
         return cur
 
-    def check(self, texts: list[str]) -> list[Checked]:
-        job = _Job(texts)
+    def check(self, texts: list[str], *, keyed: bool) -> list[Checked]:
+        job = _Job(texts, keyed)
         with self.cond:
             self.queue.append(job)
             self.arrived.notify()
@@ -170,6 +174,7 @@ class _Lane:
         import pyarrow as pa
 
         texts = [t for job in batch for t in job.texts]
+        statement = "EXECUTE hone_check_keyed" if any(job.keyed for job in batch) else "EXECUTE hone_check"
 
         def run(chunk: list[str], first: int) -> list[tuple[Any, ...]]:
             _hone_batch = pa.table(
@@ -180,7 +185,7 @@ class _Lane:
             )
             cur.execute("DELETE FROM _hone_in")
             cur.execute("INSERT INTO _hone_in SELECT * FROM _hone_batch")
-            return sorted(cur.execute("EXECUTE hone_check").fetchall())
+            return sorted(cur.execute(statement).fetchall())
 
         try:
             try:
