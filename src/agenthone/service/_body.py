@@ -6,7 +6,7 @@ import json
 import zlib
 from typing import Any
 
-__all__ = ["BadRequest", "decompress", "split_records"]
+__all__ = ["BadRequest", "decompress", "json_or_text", "split_records"]
 
 
 class BadRequest(Exception):
@@ -70,3 +70,13 @@ def split_records(body: bytes, content_type: str | None) -> tuple[list[str], lis
     if not items:
         raise BadRequest("empty array: nothing to store")
     return [json.dumps(item, ensure_ascii=False, separators=(",", ":")) for item in items], items
+
+
+def json_or_text(value: Any) -> Any:
+    """The JSON a string attribute carries (trace inputs, GenAI messages), else the value as it is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value

@@ -2,11 +2,14 @@
 
 The store validates inside DuckDB with one compiled query per record kind (:mod:`agenthone.store._validate`);
 the service runs the same query on an in-memory DuckDB database, so a record the service accepts is one
-``hone ingest`` accepts, and a rejected record gets the same one-line reason.
+``hone ingest`` accepts, and a rejected record gets the same one-line reason. Records whose outcome is
+certain in Python (:func:`agenthone.store._live.plain_check`) never reach the query: it costs ~15 ms
+whatever its size, which would dominate a one-event request.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass
@@ -15,23 +18,31 @@ from typing import Any
 import duckdb
 
 from agenthone.records import RecordKind
-from agenthone.store._validate import json_source, validation_sql
+from agenthone.store._live import plain_check
+from agenthone.store._validate import content_key_sql, json_source, validation_sql
 
 __all__ = ["Checked", "Validator"]
 
 _GATHER = 64
 """Records a lingering leader waits for before it runs the query anyway."""
+_PLAIN_MAX = 64
+"""Largest request checked in Python first: beyond it the query's setup is paid for, and DuckDB validates
+outside the GIL, beside the threads reading other requests (Python is the slower path for big batches)."""
 
 
 @dataclass(frozen=True)
 class Checked:
-    """One record's verdict: ``reason`` is None for a valid record, which then has its id and content hash."""
+    """One record's verdict: ``reason`` is None for a valid record, which then has its id and content key."""
 
     line: int
     reason: str | None
     id: str | None
     content_hash: int | None
+    """DuckDB's hash of the typed content; None for a record checked in Python."""
     agent: str | None
+    content_key: str | None = None
+    """The md5 of the content (:func:`~agenthone.store._validate.content_key_sql`), from either path; None
+    for a record of a large request checked by SQL alone."""
 
 
 class Validator:
@@ -48,23 +59,48 @@ class Validator:
         self._lanes: dict[str, _Lane] = {}
 
     def check(self, kind: RecordKind, texts: list[str]) -> list[Checked]:
+        """One verdict per text, in order: plainly valid records in Python, the others by the SQL query.
+
+        Both paths give the same verdict on a record; the Python one is taken for requests of up to
+        ``_PLAIN_MAX`` records, where the query's fixed cost would dominate.
+        """
+        if len(texts) > _PLAIN_MAX:
+            return self.check_sql(kind, texts, keyed=False)
+        verdicts: list[Checked | None] = []
+        rest: list[int] = []
+        for i, text in enumerate(texts):
+            plain = plain_check(kind, text)
+            if plain is None:
+                rest.append(i)
+                verdicts.append(None)
+            else:
+                verdicts.append(Checked(i + 1, None, plain.id, None, plain.agent, plain.content_key))
+        if rest:
+            for checked in self.check_sql(kind, [texts[i] for i in rest]):
+                i = rest[checked.line - 1]
+                verdicts[i] = dataclasses.replace(checked, line=i + 1)
+        return [v for v in verdicts if v is not None]
+
+    def check_sql(self, kind: RecordKind, texts: list[str], *, keyed: bool = True) -> list[Checked]:
+        """One verdict per text by the store's validation query alone (without content keys unless ``keyed``)."""
         if not texts:
             return []
         with self._lock:
             lane = self._lanes.get(kind.name)
             if lane is None:
                 lane = self._lanes[kind.name] = _Lane(kind, self._con)
-        return lane.check(texts)
+        return lane.check(texts, keyed=keyed)
 
     def close(self) -> None:
         self._con.close()
 
 
 class _Job:
-    __slots__ = ("done", "result", "taken", "texts")
+    __slots__ = ("done", "keyed", "result", "taken", "texts")
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], keyed: bool) -> None:
         self.texts = texts
+        self.keyed = keyed
         self.result: list[Checked] | BaseException | None = None
         self.done = False
         self.taken = False
@@ -92,11 +128,17 @@ class _Lane:
         cur.execute("SET enable_optimizer = false")
         cur.execute("CREATE TEMP TABLE _hone_in (line_no BIGINT, raw VARCHAR)")
         inner = validation_sql(self.kind, json_source(self.kind, "_hone_in"))
-        cur.execute(f"PREPARE hone_check AS SELECT line_no, reason, id, content_hash, agent_name FROM ({inner})")
+        cur.execute(f"PREPARE hone_check AS SELECT line_no, reason, id, content_hash, agent_name, NULL FROM ({inner})")
+        # the content key costs ~4 us a record: computed for the small requests that may meet fast-path records
+        key = content_key_sql(self.kind)
+        cur.execute(
+            f"PREPARE hone_check_keyed AS SELECT line_no, reason, id, content_hash, agent_name,"
+            f" CASE WHEN reason IS NULL THEN {key} END FROM ({inner})"
+        )
         return cur
 
-    def check(self, texts: list[str]) -> list[Checked]:
-        job = _Job(texts)
+    def check(self, texts: list[str], *, keyed: bool) -> list[Checked]:
+        job = _Job(texts, keyed)
         with self.cond:
             self.queue.append(job)
             self.arrived.notify()
@@ -132,6 +174,7 @@ class _Lane:
         import pyarrow as pa
 
         texts = [t for job in batch for t in job.texts]
+        statement = "EXECUTE hone_check_keyed" if any(job.keyed for job in batch) else "EXECUTE hone_check"
 
         def run(chunk: list[str], first: int) -> list[tuple[Any, ...]]:
             _hone_batch = pa.table(
@@ -142,7 +185,7 @@ class _Lane:
             )
             cur.execute("DELETE FROM _hone_in")
             cur.execute("INSERT INTO _hone_in SELECT * FROM _hone_batch")
-            return sorted(cur.execute("EXECUTE hone_check").fetchall())
+            return sorted(cur.execute(statement).fetchall())
 
         try:
             try:
@@ -154,7 +197,8 @@ class _Lane:
                     try:
                         rows.extend(run([text], i))
                     except duckdb.Error as exc:
-                        rows.append((i, f"record could not be validated: {str(exc).splitlines()[0]}", None, None, None))
+                        reason = f"record could not be validated: {str(exc).splitlines()[0]}"
+                        rows.append((i, reason, None, None, None, None))
         except BaseException as exc:
             for job in batch:
                 job.result, job.done = exc, True
@@ -162,6 +206,6 @@ class _Lane:
         start = 0
         for job in batch:
             part = rows[start : start + len(job.texts)]
-            job.result = [Checked(int(r[0]) - start + 1, r[1], r[2], r[3], r[4]) for r in part]
+            job.result = [Checked(int(r[0]) - start + 1, r[1], r[2], r[3], r[4], r[5]) for r in part]
             job.done = True
             start += len(job.texts)

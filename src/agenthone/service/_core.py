@@ -18,9 +18,10 @@ from agenthone.audit._log import record_many
 from agenthone.errors import StoreLockedError
 from agenthone.records import kind_of
 from agenthone.service._body import BadRequest
-from agenthone.service._check import Validator
+from agenthone.service._check import Checked, Validator
 from agenthone.service._keys import ApiKey, KeyRing
 from agenthone.service._spool import FlushResult, Spool, spool_dir
+from agenthone.store._ingest import _json_reason
 
 if TYPE_CHECKING:
     from agenthone.config import Settings
@@ -87,7 +88,8 @@ class CollectorCore:
         self.spool = Spool(spool_dir(settings))
         self.validator = Validator()
         self.keys = KeyRing(settings)
-        self._known: dict[tuple[str, str], int] = {}
+        self._known: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+        """(kind, id) of records accepted lately: their content hash and key, either of which may be None."""
         self._known_lock = threading.Lock()
         self._store_lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
@@ -304,11 +306,17 @@ class CollectorCore:
                     continue
                 assert verdict.id is not None
                 seen = self._known.get((kind.name, verdict.id))
+                content = _content(verdict)
                 if seen is None:
-                    self._known[(kind.name, verdict.id)] = int(verdict.content_hash or 0)
+                    self._known[(kind.name, verdict.id)] = content
                     added.append(verdict.id)
                     accepted.append(text)
-                elif seen == verdict.content_hash:
+                    continue
+                same = _same_content(seen, content)
+                if same is None:  # one checked in Python, the other by SQL without a key: both measures of this one
+                    (full,) = self.validator.check_sql(kind, [text])
+                    same = _same_content(seen, _content(full))
+                if same:
                     result.duplicate += 1
                 else:
                     result.conflict += 1
@@ -359,14 +367,19 @@ class CollectorCore:
         }
 
 
-def _json_reason(text: str) -> str:
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"invalid JSON: {exc.msg} at column {exc.colno}"
-    except RecursionError:
-        return "invalid JSON: nested too deeply"
-    return "invalid JSON"
+def _content(verdict: Checked) -> tuple[int | None, int | None]:
+    key = verdict.content_key
+    return verdict.content_hash, (None if key is None else int(key[:16], 16))
+
+
+def _same_content(a: tuple[int | None, int | None], b: tuple[int | None, int | None]) -> bool | None:
+    """Whether two accepted records carry the same content: by DuckDB's hash when both have one, else by key;
+    None when they share neither."""
+    if a[0] is not None and b[0] is not None:
+        return a[0] == b[0]
+    if a[1] is not None and b[1] is not None:
+        return a[1] == b[1]
+    return None
 
 
 def retry_after(seconds: float) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agenthone.errors import HoneError
+from agenthone.service._body import json_or_text
 
 if TYPE_CHECKING:
     from agenthone.config import Settings
@@ -37,17 +38,8 @@ def _since(value: str | dt.datetime | None) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def _output_messages(outputs: Any) -> list[dict[str, Any]]:
-    outputs = _json(outputs)
+    outputs = json_or_text(outputs)
     if isinstance(outputs, dict) and isinstance(outputs.get("choices"), list):
         out = []
         for choice in outputs["choices"]:
@@ -73,7 +65,7 @@ def trace_records(trace: Any, *, agent: str) -> tuple[list[dict[str, Any]], list
     spans = list(trace.data.spans) if trace.data else []
     agent_name = tags.get("agent_name") or meta.get("agent_name") or agent
     usage = info.token_usage or {}
-    cost = _json(meta.get("mlflow.trace.cost")) or {}
+    cost = json_or_text(meta.get("mlflow.trace.cost")) or {}
     model = next((s.model_name for s in spans if getattr(s, "model_name", None)), None)
     state = str(getattr(info.state, "value", info.state))
     run: dict[str, Any] = {
@@ -112,7 +104,7 @@ def trace_records(trace: Any, *, agent: str) -> tuple[list[dict[str, Any]], list
                 "metadata": {"source": "mlflow", "trace_id": trace_id, "span_id": span.span_id, "tool_name": span.name},
             }
             runs.append({k: v for k, v in tool.items() if v is not None})
-        inputs = _json(span.inputs)
+        inputs = json_or_text(span.inputs)
         if span_type in ("CHAT_MODEL", "LLM") and isinstance(inputs, dict) and isinstance(inputs.get("messages"), list):
             messages = [m for m in inputs["messages"] if isinstance(m, dict)] + _output_messages(span.outputs)
             conversation: dict[str, Any] = {

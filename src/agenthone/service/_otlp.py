@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse, Response
 
-from agenthone.service._body import BadRequest
+from agenthone.service._body import BadRequest, json_or_text
 
 __all__ = ["otlp_answer", "parse_otlp", "spans_to_records"]
 
@@ -131,15 +131,6 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _loads(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return value
-    return value
-
-
 def _chat_message(msg: Any) -> list[dict[str, Any]]:
     """One GenAI semantic-convention message (role + parts) as OpenAI chat messages."""
     if not isinstance(msg, dict):
@@ -196,19 +187,19 @@ def _chat_message(msg: Any) -> list[dict[str, Any]]:
 def _messages(attrs: dict[str, Any], events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     inputs: list[dict[str, Any]] = []
     outputs: list[dict[str, Any]] = []
-    system = _loads(attrs.get("gen_ai.system_instructions"))
+    system = json_or_text(attrs.get("gen_ai.system_instructions"))
     if isinstance(system, list):
         text = "\n".join(str(p.get("content", "")) for p in system if isinstance(p, dict))
         inputs.append({"role": "system", "content": text})
-    for raw in _loads(attrs.get("gen_ai.input.messages")) or []:
+    for raw in json_or_text(attrs.get("gen_ai.input.messages")) or []:
         inputs.extend(_chat_message(raw))
-    for raw in _loads(attrs.get("gen_ai.output.messages")) or []:
+    for raw in json_or_text(attrs.get("gen_ai.output.messages")) or []:
         outputs.extend(_chat_message(raw))
     for event in events:
         name = str(event.get("name") or "")
         eattrs = _attrs(event.get("attributes"))
         if name == "gen_ai.choice":
-            body = _loads(eattrs.get("message")) or {"content": eattrs.get("content")}
+            body = json_or_text(eattrs.get("message")) or {"content": eattrs.get("content")}
             outputs.extend(_chat_message({"role": "assistant", **(body if isinstance(body, dict) else {})}))
         elif name.startswith("gen_ai.") and name.endswith(".message"):
             role = name.removeprefix("gen_ai.").removesuffix(".message")

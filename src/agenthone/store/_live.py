@@ -17,11 +17,12 @@ import hashlib
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from agenthone.records import RecordKind
 
-__all__ = ["plain_record"]
+__all__ = ["PlainVerdict", "plain_check", "plain_record"]
 
 _BLANK_OR_JSON = frozenset(" \t\n\r{[")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?")
@@ -161,8 +162,34 @@ def _same_up_to_whitespace(a: str, b: str) -> bool:
     return _SPACES.sub(" ", a).strip(" ") == _SPACES.sub(" ", b).strip(" ")
 
 
-def plain_record(kind: RecordKind, text: str) -> tuple[str, str] | None:
-    """``(id, JSON text carrying that id)`` for a record the SQL validation certainly accepts, else None.
+@dataclass(frozen=True)
+class PlainVerdict:
+    """A record the SQL validation certainly accepts, as that validation would describe it."""
+
+    id: str
+    """The given id, or the one ingestion derives from the content."""
+    text: str
+    """The record as JSON, carrying its id."""
+    agent: str | None
+    """The agent name (``agent_id`` when the name is absent), as the validation reports it."""
+    content_key: str
+    """The md5 of :func:`~agenthone.store._validate.content_key_sql`'s text for this record."""
+
+
+_NUMBERS = frozenset({"unit", "nonneg", "number"})
+
+
+def _key_part(ftype: str, part: str | None) -> str:
+    """One field's share of the content key, as ``content_key_sql`` writes it."""
+    if part is None:
+        return "\\N"
+    if ftype in _NUMBERS and part == "-0.0":
+        part = "0.0"
+    return f"{len(part.encode('utf-8'))}:{part}"
+
+
+def plain_check(kind: RecordKind, text: str) -> PlainVerdict | None:
+    """The verdict of the SQL validation on a record whose outcome is certain, else None (let SQL decide).
 
     ``text`` is the record as JSON (the form every capture is validated in).
     """
@@ -175,7 +202,9 @@ def plain_record(kind: RecordKind, text: str) -> tuple[str, str] | None:
     names = kind.field_names
     if any(key not in names for key in values):
         return None  # unknown keys merge into metadata: SQL's business
-    parts: list[str] = []
+    parts: list[str | None] = []
+    key_parts: list[str] = []
+    agent: str | None = None
     try:
         for spec in kind.fields:
             value = values.get(spec.name)
@@ -190,15 +219,30 @@ def plain_record(kind: RecordKind, text: str) -> tuple[str, str] | None:
                 if spec.required:
                     return None
                 if spec.name != "id":
-                    parts.append("\\N")
+                    parts.append(None)
+                    key_parts.append(_key_part(spec.type, None))
                 continue
             part = _canonical_part(spec.type, value)
+            if spec.name == "agent_name":
+                agent = part
             if spec.name != "id":
                 parts.append(part)
+                key_parts.append(_key_part(spec.type, part))
     except _Unsure:
         return None
     rec_id = values.get("id")
     if rec_id is None:
-        rec_id = hashlib.md5("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
+        canonical = "\x1f".join("\\N" if p is None else p for p in parts)
+        rec_id = hashlib.md5(canonical.encode("utf-8"), usedforsecurity=False).hexdigest()
         text = json.dumps({"id": rec_id, **values}, ensure_ascii=False)
-    return str(rec_id), text
+    key = hashlib.md5("\x1f".join(key_parts).encode("utf-8"), usedforsecurity=False).hexdigest()
+    return PlainVerdict(str(rec_id), text, agent, key)
+
+
+def plain_record(kind: RecordKind, text: str) -> tuple[str, str] | None:
+    """``(id, JSON text carrying that id)`` for a record the SQL validation certainly accepts, else None.
+
+    ``text`` is the record as JSON (the form every capture is validated in).
+    """
+    verdict = plain_check(kind, text)
+    return None if verdict is None else (verdict.id, verdict.text)

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from agenthone.records import CHAT_ROLES, FieldSpec, RecordKind
 
-__all__ = ["columnar_source", "json_source", "validation_sql"]
+__all__ = ["columnar_source", "content_key_sql", "json_source", "validation_sql"]
 
 _SHOW = 60
 
@@ -304,6 +304,30 @@ def _canonical_text(kind: RecordKind) -> str:
         else:
             parts.append(f"coalesce(CAST({col} AS VARCHAR), '\\N')")
     return "concat_ws(chr(31), " + ", ".join(parts) + ")"
+
+
+def content_key_sql(kind: RecordKind) -> str:
+    """An md5 over a valid record's content that tells records apart exactly as its ``content_hash`` does.
+
+    Reads the columns :func:`validation_sql` outputs (one per field, the typed value). Unlike the canonical
+    text of derived ids, every field's text is prefixed with its length in UTF-8 bytes, so that no two
+    contents share a key, and a zero is written ``0.0`` whatever its sign (``hash`` does not tell -0.0 from
+    0.0). The live fast path (:mod:`agenthone.store._live`) computes the same key in Python, so keys from
+    both paths compare.
+    """
+    parts = []
+    for spec in kind.fields:
+        if spec.name == "id":
+            continue
+        col = _ident(spec.name)
+        if spec.type == "timestamp":
+            text = f"strftime({col}, '%Y-%m-%dT%H:%M:%S.%fZ')"
+        elif spec.type in ("unit", "nonneg", "number"):
+            text = f"CASE WHEN {col} = 0 THEN '0.0' ELSE CAST({col} AS VARCHAR) END"
+        else:
+            text = f"CAST({col} AS VARCHAR)"
+        parts.append(f"coalesce(strlen({text}) || ':' || {text}, '\\N')")
+    return "md5(concat_ws(chr(31), " + ", ".join(parts) + "))"
 
 
 def validation_sql(kind: RecordKind, source: str, native: frozenset[str] = frozenset()) -> str:

@@ -1,0 +1,130 @@
+"""Request validation: the Python fast path and the SQL query give every record the same verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agenthone.config import Settings
+from agenthone.records import kind_of
+from agenthone.service._check import Validator
+from agenthone.service._core import CollectorCore
+from agenthone.store._live import plain_check
+
+from .conftest import run_record
+
+RUN = kind_of("run")
+T = "2026-11-02T10:00:00Z"
+SINGLE_EVENTS = [
+    json.dumps(run_record(1)),
+    json.dumps(run_record(2, score=0.5, tokens_in=12, output={"answer": [1, "x", None]}, model="m")),
+    json.dumps({"timestamp": T, "agent_id": "ag-1", "input": "no id: derived from the content"}),
+    json.dumps({"timestamp": T, "agent_name": "a\x1fb", "input": "\\N", "output": "é", "latency_ms": -0.0}),
+    json.dumps(run_record(3, success="yes")),  # SQL decides: accepted
+    json.dumps(run_record(4, region="eu")),  # unknown key: into metadata, by SQL
+    json.dumps(run_record(5, score=1.5)),  # out of range: rejected
+    json.dumps(run_record(6, tokens_in=-1)),
+    json.dumps(run_record(7, timestamp="yesterday")),
+    json.dumps({"timestamp": T}),  # missing agent
+    json.dumps(run_record(8, agent_name="  ")),
+    json.dumps([run_record(9)]),  # not an object
+    '{"id": "run-10", "timestamp": ',  # invalid JSON
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def validator() -> Iterator[Validator]:
+    v = Validator()
+    yield v
+    v.close()
+
+
+def test_the_fast_path_takes_plain_records_only() -> None:
+    taken = [plain_check(RUN, text) is not None for text in SINGLE_EVENTS]
+    assert taken[:4] == [True] * 4
+    assert not any(taken[4:])
+
+
+@pytest.mark.parametrize("text", SINGLE_EVENTS)
+def test_single_event_verdicts_match_the_sql_path(validator: Validator, text: str) -> None:
+    (fast,) = validator.check(RUN, [text])
+    (sql,) = validator.check_sql(RUN, [text])
+    assert (fast.line, fast.reason, fast.id, fast.agent, fast.content_key) == (
+        sql.line,
+        sql.reason,
+        sql.id,
+        sql.agent,
+        sql.content_key,
+    )
+    assert (fast.content_key is None) == (fast.reason is not None)
+
+
+def test_a_mixed_small_request_keeps_its_order(validator: Validator) -> None:
+    fast = validator.check(RUN, SINGLE_EVENTS)
+    sql = validator.check_sql(RUN, SINGLE_EVENTS)
+    assert [(c.line, c.reason, c.id, c.content_key) for c in fast] == [
+        (c.line, c.reason, c.id, c.content_key) for c in sql
+    ]
+    assert [c.line for c in fast] == list(range(1, len(SINGLE_EVENTS) + 1))
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8)
+_number = st.one_of(st.integers(-5, 10**6), st.floats(-1e6, 1e25, allow_nan=False, allow_infinity=False))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=_text,
+    output=st.one_of(_text, st.dictionaries(_text, st.one_of(_text, st.integers(), st.booleans()), max_size=3)),
+    latency=_number,
+    when=st.datetimes(dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1), timezones=st.just(dt.UTC)),
+)
+def test_content_keys_agree_between_paths(
+    validator: Validator, *, name: str, output: Any, latency: Any, when: dt.datetime
+) -> None:
+    text = json.dumps({"agent_name": name, "output": output, "latency_ms": latency, "timestamp": when.isoformat()})
+    plain = plain_check(RUN, text)
+    (sql,) = validator.check_sql(RUN, [text])
+    if plain is not None:
+        assert sql.reason is None
+        assert (plain.id, plain.agent, plain.content_key) == (sql.id, sql.agent, sql.content_key)
+
+
+@pytest.fixture
+def core(settings: Settings) -> Iterator[CollectorCore]:
+    c = CollectorCore(settings)
+    yield c
+    c.validator.close()
+    c.spool.close()
+
+
+def _big(records: list[dict[str, Any]]) -> list[str]:
+    """A request large enough for the SQL path, the given records first."""
+    return [json.dumps(r) for r in records] + [json.dumps(run_record(f"filler-{i}")) for i in range(100)]
+
+
+def test_duplicates_and_conflicts_are_told_apart_across_paths(core: CollectorCore) -> None:
+    one = run_record("a", score=0.0, input="hello")
+    core.submit("run", [json.dumps(one)], key=None, source="test")  # fast path
+    # the same content by the SQL path: -0.0 and "0" differ as text, not as content
+    result = core.submit("run", _big([{**one, "score": -0.0}]), key=None, source="test")
+    assert (result.accepted, result.duplicate, result.conflict) == (100, 1, 0)
+    result = core.submit("run", _big([{**one, "input": "changed"}]), key=None, source="test")
+    assert (result.accepted, result.duplicate, result.conflict) == (0, 100, 1)
+
+    two = run_record("b", model="m")
+    core.submit("run", _big([two]), key=None, source="test")  # SQL path first
+    for text, expected in (
+        (json.dumps(two), (0, 1, 0)),
+        (json.dumps({**two, "success": "yes"}), (0, 1, 0)),  # SQL path again, same content
+        (json.dumps({**two, "model": "other"}), (0, 0, 1)),
+    ):
+        result = core.submit("run", [text], key=None, source="test")
+        assert (result.accepted, result.duplicate, result.conflict) == expected, text
