@@ -37,7 +37,7 @@ def test_autologged_openai_traces_are_ingested_idempotently(workspace: Path, mon
     try:
         with stub_server() as (url, _):
             client = openai.OpenAI(base_url=url + "/v1", api_key="sk-test-mlflow")
-            for question in ("Where is order 7?", "Cancel order 8"):
+            for question in ("What is the status of order 7?", "Please cancel order 8"):
                 client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": question}])
         mlflow.flush_trace_async_logging()
     finally:
@@ -67,5 +67,5 @@ def test_autologged_openai_traces_are_ingested_idempotently(workspace: Path, mon
     assert all(r["model"] == "gpt-4o-mini" and r["tokens_in"] == 10 and r["tokens_out"] == 10 for r in runs)
     assert all(r["latency_ms"] >= 0 and r["success"] for r in runs)
     messages = json.loads(conversations[0]["messages"])
-    assert messages[0] == {"role": "user", "content": "Where is order 7?"}
+    assert messages[0] == {"role": "user", "content": "What is the status of order 7?"}
     assert messages[-1]["role"] == "assistant" and "order 7" in messages[-1]["content"]
