@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _no_mlflow_state_between_tests() -> Iterator[None]:
+    """``mlflow.set_experiment`` exports its experiment id for subprocesses; one test's must not reach the next's."""
+    yield
+    for name in ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty workspace folder, set as HONE_HOME for the test."""

@@ -130,7 +130,8 @@ def test_the_kernel_runs_offline_without_changing_this_process(
     monkeypatch.setenv("WANDB_MODE", "offline")  # set by the user: the kernel keeps it
     monkeypatch.delenv("HONE_HOME")
     monkeypatch.delenv("JUPYTER_PATH", raising=False)
-    keys = [*_env.OFFLINE_DEFAULTS, "HONE_HOME"]
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_ID", "1")  # what mlflow.set_experiment leaves in the caller's process
+    keys = [*_env.OFFLINE_DEFAULTS, "HONE_HOME", "MLFLOW_EXPERIMENT_ID"]
     make_notebook(
         settings.notebooks_dir / "reports" / "env.ipynb",
         [f"import json, os\nprint(json.dumps({{k: os.environ.get(k) for k in {keys!r}}}))"],
@@ -143,7 +144,12 @@ def test_the_kernel_runs_offline_without_changing_this_process(
     executed = nbformat.read(result.notebook, as_version=4)
     printed = [o["text"] for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []) if "text" in o]
     seen = json.loads(printed[-1])
-    assert seen == {**_env.OFFLINE_DEFAULTS, "WANDB_MODE": "offline", "HONE_HOME": str(settings.home)}
+    assert seen == {
+        **_env.OFFLINE_DEFAULTS,
+        "WANDB_MODE": "offline",
+        "HONE_HOME": str(settings.home),
+        "MLFLOW_EXPERIMENT_ID": None,  # the caller's experiment lives in another tracking store
+    }
 
 
 def test_settings_are_required() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from agenthone.audit import entries
 from agenthone.config import Settings
-from tests.service.conftest import bearer, run_record
+from tests.service.conftest import bearer, run_record, wait_flushed
 
 ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/v1/runs", [run_record("m")]),
@@ -47,6 +47,9 @@ def _call(client: Any, method: str, path: str, body: Any, headers: dict[str, str
 
 
 def test_role_route_matrix(app_client: Any, keys: dict[str, str], settings: Settings) -> None:
+    # the edit the viewer's routes read must be in the store first (it waits in the spool until a flush)
+    _call(app_client, *ROUTES[1], bearer(keys["collector"]))
+    assert wait_flushed(app_client)["backlog_total"] == 0
     for role in ("collector", "viewer", "engineer", "admin"):
         for method, path, body in ROUTES:
             answer = _call(app_client, method, path, body, bearer(keys[role]))

@@ -140,10 +140,18 @@ def _kernel_folder() -> Path:
     return kernels
 
 
+_CALLER_MLFLOW_STATE = ("MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID")
+"""Set by ``mlflow.set_experiment``/``start_run`` in the caller for its subprocesses; they name the caller's
+experiment and run, which a report on a workspace (with its own tracking store) must not inherit."""
+
+
 def _kernel_env(settings: Settings) -> dict[str, str]:
     """The environment of a report kernel: this process's, offline and telemetry off where the user set
-    nothing else, and ``HONE_HOME`` naming the workspace."""
-    return {**_env.OFFLINE_DEFAULTS, **os.environ, "HONE_HOME": str(settings.home)}
+    nothing else, and ``HONE_HOME`` naming the workspace (the caller's active MLflow experiment and run left out)."""
+    env = {**_env.OFFLINE_DEFAULTS, **os.environ, "HONE_HOME": str(settings.home)}
+    for name in _CALLER_MLFLOW_STATE:
+        env.pop(name, None)
+    return env
 
 
 def _kernel_manager_class(kernels: Path, env: dict[str, str]) -> type:
