@@ -26,6 +26,7 @@ def test_two_workers_share_a_study_on_postgresql_and_one_mlflow_server(tmp_path:
 
     stub.state.scale_losses = True
     with postgres_server(tmp_path / "pg") as server:
+        _workers_started_together_open_one_new_storage(create_database(server, "race"), tmp_path)
         storage = create_database(server, "optuna")
         backend = create_database(server, "mlflow")
         with mlflow_server(backend, tmp_path / "artifacts", tmp_path / "mlflow.log") as tracking:
@@ -75,3 +76,17 @@ def test_two_workers_share_a_study_on_postgresql_and_one_mlflow_server(tmp_path:
             assert parent.data.tags["best.run_id"] == study.best_trial.user_attrs["mlflow_run_id"]
             best_child = client.get_run(study.best_trial.user_attrs["mlflow_run_id"])
             assert best_child.data.metrics["objective.valid_loss"] == pytest.approx(study.best_value)
+
+
+def _workers_started_together_open_one_new_storage(url: str, tmp_path: Path) -> None:
+    """Workers started at the same moment on an empty database all open it (one creates the tables, the others
+    lose the race to create them and open what it made)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from agenthone.config import Settings
+    from agenthone.tuning import open_storage
+
+    settings = Settings.load(tmp_path)
+    with ThreadPoolExecutor(4) as pool:
+        storages = list(pool.map(lambda _: open_storage(settings, url), range(4)))
+    assert len(storages) == 4 and all(s.get_all_studies() == [] for s in storages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -44,10 +45,25 @@ def open_storage(settings: Settings, url: str | None = None) -> optuna.storages.
     heartbeat = int(section.get("heartbeat_interval_s", 10))
     grace = int(section.get("grace_period_s", heartbeat * 3))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, grace_period=grace)
-    except Exception as exc:  # a driver missing, a server not answering, a bad URL
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ConfigError(f"cannot open the study storage {redact_url(url)}: {message}") from None
+    for attempt in range(_CREATE_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, grace_period=grace)
+        except Exception as exc:  # a driver missing, a server not answering, a bad URL
+            if _lost_creation_race(exc) and attempt + 1 < _CREATE_ATTEMPTS:
+                time.sleep(0.2 * (attempt + 1))  # the other worker's tables exist now: open them
+                continue
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"cannot open the study storage {redact_url(url)}: {message}") from None
+    raise AssertionError("unreachable")
+
+
+_CREATE_ATTEMPTS = 5
+
+
+def _lost_creation_race(exc: Exception) -> bool:
+    """Did another worker create the storage's tables at the same moment (workers started together on an empty
+    database: PostgreSQL answers a unique violation on its catalog, or 'already exists')?"""
+    text = str(exc).lower()
+    return "duplicate key" in text or "already exists" in text or "uniqueviolation" in text
