@@ -369,18 +369,24 @@ def _rewrite_prompt(request: str) -> str:
 
 
 @contextmanager
-def stub_server() -> Iterator[tuple[str, StubState]]:
-    """Serve the stub on a free local port; yields (base URL without /v1, state)."""
-    state = StubState()
-    handler = type("Handler", (_Handler,), {"state": state})
+def serve_on_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a background thread; yields the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def stub_server() -> Iterator[tuple[str, StubState]]:
+    """Serve the stub on a free local port; yields (base URL without /v1, state)."""
+    state = StubState()
+    with serve_on_loopback(type("Handler", (_Handler,), {"state": state})) as url:
+        yield url, state
 
 
 @dataclass
