@@ -307,8 +307,6 @@ def main() -> None:
             {
                 "figure": "POST batches / Store.ingest in-process",
                 "value": round(batch_ratio_lib, 3),
-                "op": ">=",
-                "target": TARGET,
                 "unit": "x",
             },
             {

@@ -5,6 +5,8 @@ object as the last line of its stdout, holding a ``summary`` list of the figures
 
     {"figure": "short name", "value": 0.41, "op": "<=", "target": 0.5, "unit": "x"}
 
+A figure without ``op`` and ``target`` is context (a second peer, say): shown, but neither met nor missed.
+
 Usage::
 
     python benchmarks/summary.py --run [NAME ...]   # run the scripts (all, or those named), then the table
@@ -131,13 +133,16 @@ def rows(results: Path) -> list[dict[str, str]]:
             unit = str(item.get("unit", ""))
             sep = "" if unit in ("x", "%") else " "
             ok = met(item)
+            context = "target" not in item
             out.append(
                 {
                     "benchmark": name,
                     "figure": str(item.get("figure", "?")),
                     "value": f"{_number(item.get('value'))}{sep}{unit}".strip(),
-                    "target": f"{item.get('op', '?')} {_number(item.get('target'))}{sep}{unit}".strip(),
-                    "met": {True: "yes", False: "NO", None: "?"}[ok],
+                    "target": "context"
+                    if context
+                    else f"{item.get('op', '?')} {_number(item.get('target'))}{sep}{unit}".strip(),
+                    "met": "—" if context else {True: "yes", False: "NO", None: "?"}[ok],
                     "when": when,
                     "command": command,
                     "about": describe(script),
@@ -152,7 +157,8 @@ def table(rs: list[dict[str, str]]) -> str:
     lines = ["  ".join(c.ljust(widths[c]) for c in cols), "  ".join("-" * widths[c] for c in cols)]
     lines += ["  ".join(r[c].ljust(widths[c]) for c in cols) for r in rs]
     missed = sum(r["met"] == "NO" for r in rs)
-    lines.append(f"{sum(r['met'] == 'yes' for r in rs)} of {len(rs)} figures meet their target; {missed} do not")
+    targeted = sum(r["met"] != "—" for r in rs)
+    lines.append(f"{sum(r['met'] == 'yes' for r in rs)} of {targeted} figures meet their target; {missed} do not")
     return "\n".join(lines)
 
 

@@ -54,6 +54,18 @@ def test_table_marks_met_and_missed_targets(summary: ModuleType, tmp_path: Path)
     assert "1 of" in text and "1 do not" in text
 
 
+def test_a_figure_without_target_is_context_neither_met_nor_missed(summary: ModuleType, tmp_path: Path) -> None:
+    _save(tmp_path, "service", {"summary": [
+        {"figure": "POST batches / hone ingest", "value": 0.6, "op": ">=", "target": 0.5, "unit": "x"},
+        {"figure": "POST batches / Store.ingest in-process", "value": 0.16, "unit": "x"},
+    ]})  # fmt: skip
+    rows = [r for r in summary.rows(tmp_path) if r["benchmark"] == "service"]
+    context = next(r for r in rows if r["figure"].endswith("in-process"))
+    assert (context["value"], context["target"], context["met"]) == ("0.16x", "context", "—")
+    text = summary.table(rows)
+    assert text.endswith("1 of 1 figures meet their target; 0 do not")
+
+
 def test_write_readme_replaces_only_the_marked_table(summary: ModuleType, tmp_path: Path) -> None:
     _save(tmp_path / "r", "ingest", {"summary": [
         {"figure": "Parquet ingest / read_parquet", "value": 0.9, "op": ">=", "target": 0.8, "unit": "x"},
