@@ -312,6 +312,9 @@ def _trend_frame(
     return df[["period", by, *RUN_COLUMNS, *EDIT_COLUMNS, "success_change", "acceptance_change"]]
 
 
+_WINDOWS_KEPT = 64
+
+
 def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
     """:func:`performance` of a day-aligned window: sums from the daily rollup, quantiles from one scan."""
     import numpy as np
@@ -328,14 +331,21 @@ def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
             score_median=runs.score.quantile(0.5), latency=runs.latency_ms.quantile([0.5, 0.95])
         )
 
-    table = fetch(store, ("performance_quantiles", by, window.start, window.end), build)
-    # groups with runs in the window, in the order of ``names`` (a group with edits only has none)
-    rows = np.searchsorted(names, np.asarray(table["key"].to_pylist(), dtype=object))
-    quantiles = {name: np.full(len(names), np.nan) for name in QUANTILES}
-    quantiles["score_median"][rows] = table["score_median"].to_numpy(zero_copy_only=False).astype("float64")
-    for i, name in enumerate(("latency_p50", "latency_p95")):
-        values = pc.list_element(table["latency"], i).to_numpy(zero_copy_only=False)
-        quantiles[name][rows] = values.astype("float64")
+    # the window's quantiles: computed once per state of the data (they live and die with the rollup)
+    memo = ("performance_quantiles", window.start, window.end)
+    quantiles = rollup.windows.get(memo)
+    if quantiles is None:
+        table = fetch(store, ("performance_quantiles", by, window.start, window.end), build)
+        # groups with runs in the window, in the order of ``names`` (a group with edits only has none)
+        rows = np.searchsorted(names, np.asarray(table["key"].to_pylist(), dtype=object))
+        quantiles = {name: np.full(len(names), np.nan) for name in QUANTILES}
+        quantiles["score_median"][rows] = table["score_median"].to_numpy(zero_copy_only=False).astype("float64")
+        for i, name in enumerate(("latency_p50", "latency_p95")):
+            values = pc.list_element(table["latency"], i).to_numpy(zero_copy_only=False)
+            quantiles[name][rows] = values.astype("float64")
+        if len(rollup.windows) >= _WINDOWS_KEPT:
+            rollup.windows.pop(next(iter(rollup.windows)))
+        rollup.windows[memo] = quantiles
     cols = _rolled_columns(sums, quantiles)
     df = pd.DataFrame({by: _strings(list(names)), **cols})
     return df[[by, *RUN_COLUMNS, *EDIT_COLUMNS]]

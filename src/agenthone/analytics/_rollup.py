@@ -10,9 +10,10 @@ capture or newly measured edit changes the fingerprint, and the next call rebuil
 call costs one scan of one column of each table for the fingerprint.
 
 Medians and percentiles do not add up across days: a summary computes them from the runs of its window
-(one scan of two columns); the daily ones of a trend are computed once per state of the data, with the
-rollup, one measure per query (DuckDB's quantile states of two measures at once per group and day outgrow
-the default 512 MB memory limit at 10M runs and slow the query twentyfold).
+(one scan of two columns) and keeps them with the rollup, for that window, until the data changes. The
+daily ones of a trend are computed once per state of the data, with the rollup, one measure per query
+(DuckDB's quantile states of two measures at once per group and day outgrow the default 512 MB memory
+limit at 10M runs and slow the query twentyfold).
 
 The rollup (with the daily quantiles once computed) is also written beside the store,
 ``<store>.rollup-<group>.parquet``, with its fingerprint: a fresh process whose data has not changed reads
@@ -92,6 +93,8 @@ class Daily:
     fingerprint: tuple[Any, ...]
     quantiles: dict[str, npt.NDArray[np.float64]] | None = field(default=None)
     """:data:`QUANTILES` of each row's day (NaN without runs), computed on demand"""
+    windows: dict[Any, Any] = field(default_factory=dict)
+    """results computed from the runs for one window (a summary's quantiles), valid as long as the rollup"""
 
     def in_window(self, window: Window) -> npt.NDArray[np.bool_]:
         """Which rows fall in the (day-aligned) window."""
