@@ -137,6 +137,8 @@ def edit_measures(store: Store, *, window: Window | None = None) -> pd.DataFrame
             cached = pd.concat([cached, fresh], ignore_index=True) if len(cached) else fresh
             _memory[path] = cached
             _save(path, cached)
+        elif _on_disk.get(path) is not cached:  # nothing to measure: the file still says so (once)
+            _save(path, cached)
     return cached
 
 
