@@ -145,9 +145,8 @@ def edit_measures(store: Store, *, window: Window | None = None) -> pd.DataFrame
 def _fingerprint(store: Store) -> tuple[Any, ...]:
     """Changes whenever an edit is added, removed or changed (count, xor of content hashes, ingestions)."""
 
-    def build() -> ir.Expr:
-        t = store.table("edits")
-        return t.aggregate(n=t.count(), hashes=t.content_hash.bit_xor(), ingests=t.ingest_id.sum())
+    def build() -> str:  # SQL, not Ibis: every call asks it first (see agenthone.analytics._query.fetch)
+        return "SELECT count(*) AS n, bit_xor(content_hash) AS hashes, sum(ingest_id) AS ingests FROM edits"
 
     return tuple(fetch(store, "edits_fingerprint", build).to_pylist()[0].values())
 

@@ -16,7 +16,7 @@ from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key
 from agenthone.analytics._measures import ensure_measured, measured_edits_table
 from agenthone.analytics._query import MICROS_PER_DAY, fetch, period_index
-from agenthone.analytics._rollup import QUANTILES, daily, day_aligned, day_number
+from agenthone.analytics._rollup import QUANTILES, daily, day_aligned, day_number, remember
 from agenthone.analytics._stats import two_proportion_test, wilson_interval
 from agenthone.analytics._window import DateLike, RangeLike, Window, resolve_window
 
@@ -312,9 +312,6 @@ def _trend_frame(
     return df[["period", by, *RUN_COLUMNS, *EDIT_COLUMNS, "success_change", "acceptance_change"]]
 
 
-_WINDOWS_KEPT = 64
-
-
 def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
     """:func:`performance` of a day-aligned window: sums from the daily rollup, quantiles from one scan."""
     import numpy as np
@@ -332,7 +329,7 @@ def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
         )
 
     # the window's quantiles: computed once per state of the data (they live and die with the rollup)
-    memo = ("performance_quantiles", window.start, window.end)
+    memo = ("performance_quantiles", int(window.start.value), int(window.end.value))
     quantiles = rollup.windows.get(memo)
     if quantiles is None:
         table = fetch(store, ("performance_quantiles", by, window.start, window.end), build)
@@ -343,9 +340,7 @@ def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
         for i, name in enumerate(("latency_p50", "latency_p95")):
             values = pc.list_element(table["latency"], i).to_numpy(zero_copy_only=False)
             quantiles[name][rows] = values.astype("float64")
-        if len(rollup.windows) >= _WINDOWS_KEPT:
-            rollup.windows.pop(next(iter(rollup.windows)))
-        rollup.windows[memo] = quantiles
+        remember(store, by, rollup, memo, quantiles)
     cols = _rolled_columns(sums, quantiles)
     df = pd.DataFrame({by: _strings(list(names)), **cols})
     return df[[by, *RUN_COLUMNS, *EDIT_COLUMNS]]

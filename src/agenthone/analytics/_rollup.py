@@ -10,7 +10,8 @@ capture or newly measured edit changes the fingerprint, and the next call rebuil
 call costs one scan of one column of each table for the fingerprint.
 
 Medians and percentiles do not add up across days: a summary computes them from the runs of its window
-(one scan of two columns) and keeps them with the rollup, for that window, until the data changes. The
+(one scan of two columns) and keeps them with the rollup (and in its file), for that window, until the data
+changes. The
 daily ones of a trend are computed once per state of the data, with the rollup, one measure per query
 (DuckDB's quantile states of two measures at once per group and day outgrow the default 512 MB memory
 limit at 10M runs and slow the query twentyfold).
@@ -26,6 +27,7 @@ from a one-pass average only in the last bits of a double.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,9 +117,8 @@ class Daily:
 
 
 def _runs_fingerprint(store: Store) -> tuple[Any, ...]:
-    def build() -> ir.Expr:
-        t = store.table("runs")
-        return t.aggregate(n=t.count(), hashes=t.content_hash.bit_xor(), ingests=t.ingest_id.sum())
+    def build() -> str:  # SQL, not Ibis: every call asks it first (see agenthone.analytics._query.fetch)
+        return "SELECT count(*) AS n, bit_xor(content_hash) AS hashes, sum(ingest_id) AS ingests FROM runs"
 
     return tuple(fetch(store, "runs_fingerprint", build).to_pylist()[0].values())
 
@@ -222,6 +223,19 @@ def rollup_path(store: Store, by: str) -> Path:
 
 
 _FINGERPRINT_KEY = b"agenthone.fingerprint"
+_WINDOWS_KEY = b"agenthone.windows"
+_WINDOWS_KEPT = 64
+
+
+def remember(store: Store, by: str, rollup: Daily, key: tuple[Any, ...], values: dict[str, Any]) -> None:
+    """Keep ``values`` computed for a window (``key``: JSON-able) with the rollup, and in its file."""
+    if key in rollup.windows:
+        return
+    if len(rollup.windows) >= _WINDOWS_KEPT:
+        rollup.windows.pop(next(iter(rollup.windows)))
+    rollup.windows[key] = values
+    if rollup.fingerprint[2][0] == "file":
+        _save(rollup_path(store, by), rollup)
 
 
 def _save(path: Path, rollup: Daily) -> None:
@@ -233,7 +247,9 @@ def _save(path: Path, rollup: Daily) -> None:
     columns.update(rollup.sums)
     if rollup.quantiles is not None:
         columns.update(rollup.quantiles)
-    table = pa.table(columns).replace_schema_metadata({_FINGERPRINT_KEY: repr(rollup.fingerprint).encode()})
+    windows = [[list(k), {n: [float(x) for x in v] for n, v in values.items()}] for k, values in rollup.windows.items()]
+    metadata = {_FINGERPRINT_KEY: repr(rollup.fingerprint).encode(), _WINDOWS_KEY: json.dumps(windows).encode()}
+    table = pa.table(columns).replace_schema_metadata(metadata)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         pq.write_table(table, tmp)
@@ -260,6 +276,13 @@ def _read(path: Path, fingerprint: tuple[Any, ...]) -> Daily | None:
         return None
     names, group = np.unique(np.asarray(table["key"].to_pylist(), dtype=object), return_inverse=True)
     has_quantiles = set(QUANTILES) <= set(table.column_names)
+    try:
+        windows = {
+            tuple(key): {n: np.asarray(v, dtype="float64") for n, v in values.items()}
+            for key, values in json.loads(metadata.get(_WINDOWS_KEY, b"[]"))
+        }
+    except (ValueError, TypeError):
+        windows = {}
     return Daily(
         names=names,
         group=group.astype("int64"),
@@ -269,6 +292,7 @@ def _read(path: Path, fingerprint: tuple[Any, ...]) -> Daily | None:
         },
         fingerprint=fingerprint,
         quantiles={c: table[c].to_numpy().astype("float64") for c in QUANTILES} if has_quantiles else None,
+        windows=windows,
     )
 
 
