@@ -10,6 +10,7 @@ from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._groups import check_by, edit_key, run_key
 from agenthone.analytics._measures import edits_with_measures
 from agenthone.analytics._query import fetch
+from agenthone.analytics._rollup import daily, day_aligned
 from agenthone.analytics._stats import (
     bootstrap_mean_diff_ci,
     holm,
@@ -146,7 +147,51 @@ def _window_counts(table: ir.Table, flag: str, recent: Window, baseline: Window)
 
 
 def _alert_counts(store: Store, metrics: Sequence[str], recent: Window, baseline: Window) -> pa.Table:
-    """The counts of :func:`_window_counts` for every metric (in the order asked), in one query."""
+    """The counts of :func:`_window_counts` for every metric (in the order asked).
+
+    Day-aligned windows (always, from :func:`alerts`) add up the daily rollup; others run one query.
+    """
+    if day_aligned(recent) and day_aligned(baseline):
+        return _rolled_alert_counts(store, metrics, recent, baseline)
+    return _queried_alert_counts(store, metrics, recent, baseline)
+
+
+def _rolled_alert_counts(store: Store, metrics: Sequence[str], recent: Window, baseline: Window) -> pa.Table:
+    """:func:`_alert_counts` from the per-agent daily rollup: agents with a record in either window, by name."""
+    import numpy as np
+    import pyarrow as pa
+
+    rollup = daily(store, "agent")
+    parts: dict[str, list[Any]] = {c: [] for c in ("agent_name", *_COUNTS, "metric")}
+    for metric in metrics:
+        present_col, k_col, n_col = ("edits", "accepted", "accepted_n") if metric == "acceptance" else (
+            "runs", "successes", "success_n"
+        )  # fmt: skip
+        totals = {}
+        for side, window in (("recent", recent), ("baseline", baseline)):
+            present, sums = rollup.totals(rollup.in_window(window))
+            for name, col in ((f"{side}_present", present_col), (f"{side}_k", k_col), (f"{side}_n", n_col)):
+                full = np.zeros(len(rollup.names), dtype="int64")
+                full[present] = sums[col]
+                totals[name] = full
+        agents = np.flatnonzero((totals["recent_present"] > 0) | (totals["baseline_present"] > 0))
+        parts["agent_name"].extend(rollup.names[agents])
+        for col in _COUNTS:
+            parts[col].append(totals[col][agents])
+        parts["metric"].extend([metric] * len(agents))
+    columns = {
+        "agent_name": pa.array(parts["agent_name"], pa.string()),
+        **{c: pa.array(np.concatenate(parts[c]) if parts[c] else [], pa.int64()) for c in _COUNTS},
+        "metric": pa.array(parts["metric"], pa.string()),
+    }
+    return pa.table(columns)
+
+
+_COUNTS = ("recent_k", "recent_n", "baseline_k", "baseline_n")
+
+
+def _queried_alert_counts(store: Store, metrics: Sequence[str], recent: Window, baseline: Window) -> pa.Table:
+    """:func:`_alert_counts` in one query over the records."""
     import ibis
 
     def build() -> ir.Table:

@@ -6,9 +6,11 @@ and kept in a Parquet file beside the store (``<store>.edit_measures.parquet``):
 works when the store is open read-only, and stale entries can never be used for changed content. When the
 folder is not writable the cache lives in memory only. Deleting the file is always safe.
 
-Queries read the measures from a temporary table on the store's connection, ``hone_measured_edits``: every
-edit without its long texts, with its measures joined (:func:`ensure_measured`). It is built once per state
-of the edits table, so a summary or a trend scans it instead of joining 100k measures on every call.
+Queries read the measures through a temporary view on the store's connection, ``hone_edit_measures``: over
+the cache file itself when it holds every edit asked for (DuckDB reads the Parquet file; a fresh process
+never loads the measures into pandas), over the in-memory frame otherwise. Comparisons read a temporary
+table, ``hone_measured_edits``: every edit without its long texts, with its measures joined
+(:func:`ensure_measured`), built once per state of the edits table.
 """
 
 from __future__ import annotations
@@ -30,18 +32,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MEASURED_TABLE",
+    "MEASURES_VIEW",
     "cache_path",
     "edit_measures",
+    "edits_fingerprint",
     "edits_with_measures",
     "ensure_measured",
+    "file_token",
     "measured_edits_table",
+    "measures_table",
 ]
 
 MEASURED_TABLE = "hone_measured_edits"
+MEASURES_VIEW = "hone_edit_measures"
 _COLUMNS = ("id", "content_hash", "edit_distance", "tokens_ai", "tokens_final")
 _TEXT_COLUMNS = ("prompt", "ai_output", "final_output", "metadata")
 _memory: dict[Path, pd.DataFrame] = {}
-_lock = threading.Lock()
+_on_disk: dict[Path, pd.DataFrame] = {}
+"""The frame of ``_memory`` the cache file holds, when it was read from or written to the file."""
+_lock = threading.RLock()
 
 
 def cache_path(store: Store) -> Path:
@@ -59,7 +68,7 @@ def _load(path: Path) -> pd.DataFrame:
         try:
             df = pd.read_parquet(path)
             if tuple(df.columns) == _COLUMNS:
-                _memory[path] = df
+                _memory[path] = _on_disk[path] = df
                 return df
         except (OSError, ValueError):
             pass
@@ -81,8 +90,10 @@ def _save(path: Path, df: pd.DataFrame) -> None:
     try:
         df.to_parquet(tmp, index=False)
         tmp.replace(path)
+        _on_disk[path] = df
     except OSError:
         tmp.unlink(missing_ok=True)
+        _on_disk.pop(path, None)
 
 
 def compute_measures(edits: pd.DataFrame) -> pd.DataFrame:
@@ -126,17 +137,32 @@ def edit_measures(store: Store, *, window: Window | None = None) -> pd.DataFrame
             cached = pd.concat([cached, fresh], ignore_index=True) if len(cached) else fresh
             _memory[path] = cached
             _save(path, cached)
+        elif _on_disk.get(path) is not cached:  # nothing to measure: the file still says so (once)
+            _save(path, cached)
     return cached
 
 
 def _fingerprint(store: Store) -> tuple[Any, ...]:
     """Changes whenever an edit is added, removed or changed (count, xor of content hashes, ingestions)."""
 
-    def build() -> ir.Expr:
-        t = store.table("edits")
-        return t.aggregate(n=t.count(), hashes=t.content_hash.bit_xor(), ingests=t.ingest_id.sum())
+    def build() -> str:  # SQL, not Ibis: every call asks it first (see agenthone.analytics._query.fetch)
+        return "SELECT count(*) AS n, bit_xor(content_hash) AS hashes, sum(ingest_id) AS ingests FROM edits"
 
     return tuple(fetch(store, "edits_fingerprint", build).to_pylist()[0].values())
+
+
+def edits_fingerprint(store: Store) -> tuple[Any, ...]:
+    """A value that changes whenever an edit is added, removed or changed."""
+    return _fingerprint(store)
+
+
+def file_token(store: Store) -> tuple[Any, ...] | None:
+    """The state of the cache file (modification time and size), None when there is none."""
+    try:
+        stat = cache_path(store).stat()
+    except OSError:
+        return None
+    return ("file", stat.st_mtime_ns, stat.st_size)
 
 
 def measured_edits_table(store: Store) -> ir.Table:
@@ -144,42 +170,98 @@ def measured_edits_table(store: Store) -> ir.Table:
     return store.ibis.table(MEASURED_TABLE, database=("temp", "main"))
 
 
+def measures_table(store: Store) -> ir.Table:
+    """The per-edit measures (``id, content_hash, edit_distance, tokens_ai, tokens_final``) as an Ibis table.
+
+    A view on the store's connection, current after :func:`ensure_measured` with ``table=False``.
+    """
+    return store.ibis.table(MEASURES_VIEW, database=("temp", "main"))
+
+
 def _covers(done: tuple[pd.Timestamp, pd.Timestamp] | None, bounds: tuple[pd.Timestamp, pd.Timestamp] | None) -> bool:
     return done is None or (bounds is not None and done[0] <= bounds[0] and bounds[1] <= done[1])
 
 
-def ensure_measured(store: Store, *, window: Window | None = None) -> None:
-    """Make the store's measured-edits table current and complete for ``window`` (all edits when None).
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
-    The table (``temp.main.hone_measured_edits`` on the store's connection) holds every edit without its
-    long texts, with the cached measures joined: queries read it instead of joining 100k measures on every
-    call. It is rebuilt only when the edits change (a one-query fingerprint) or new edits were measured;
-    a window is measured once per state of the edits, so a warm call costs one tiny query.
+
+def _file_covers(store: Store, path: Path, window: Window | None) -> bool:
+    """Whether the cache file holds the measures of every edit (of ``window``), asked of DuckDB (no pandas)."""
+    import duckdb
+
+    where = ""
+    if window is not None:
+        where = (
+            f" WHERE e.timestamp >= {_sql_string(window.start.isoformat())}::TIMESTAMPTZ"
+            f" AND e.timestamp < {_sql_string(window.end.isoformat())}::TIMESTAMPTZ"
+        )
+    try:
+        row = store.connection.execute(
+            f"SELECT count(*) FROM edits e ANTI JOIN read_parquet({_sql_string(str(path))}) m"
+            f" USING (id, content_hash){where}"
+        ).fetchall()
+    except duckdb.Error:  # an unreadable or foreign file: measure through pandas instead
+        return False
+    return int(row[0][0]) == 0
+
+
+def _measure(store: Store, window: Window | None) -> tuple[Any, ...]:
+    """Measure what the window lacks; point the measures view at the cache file or the in-memory frame.
+
+    Returns a token that changes whenever the view's content may have changed.
     """
-    import ibis
+    path = cache_path(store)
+    con = store.connection
+    with _lock:
+        if path not in _memory and path.is_file() and _file_covers(store, path, window):
+            frame = None
+        else:
+            frame = edit_measures(store, window=window)
+            if _on_disk.get(path) is not frame:  # not written (read-only folder): the view reads the frame
+                con.register(f"{MEASURES_VIEW}_frame", frame)
+                con.execute(f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM {MEASURES_VIEW}_frame")
+                return ("memory", id(frame), len(frame))
+        token = file_token(store)
+        # DuckDB reads the Parquet file itself, typed as pandas wrote it
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM read_parquet({_sql_string(str(path))})"
+        )
+        return token or ("file", 0, 0)
 
+
+def ensure_measured(store: Store, *, window: Window | None = None, table: bool = True) -> None:
+    """Make the store's measures current and complete for ``window`` (all edits when None).
+
+    Edits of the window without cached measures are measured (and the cache file updated); the measures
+    view (:func:`measures_table`) then holds every edit of the window. With ``table`` (the default), the
+    measured-edits table (``temp.main.hone_measured_edits``: every edit without its long texts, with its
+    measures joined) is made current too. Both are rebuilt only when the edits change (a one-query
+    fingerprint) or new edits were measured: a warm call costs one tiny query.
+    """
     bounds = None if window is None else (window.start, window.end)
     with store.locked() as con:
         state = store_state(store)
-        memo: dict[str, Any] = state.setdefault("measured", {"fingerprint": None, "measures": None, "covered": []})
+        memo: dict[str, Any] = state.setdefault(
+            "measured", {"fingerprint": None, "source": None, "covered": [], "table": None}
+        )
         fingerprint = _fingerprint(store)
         if fingerprint != memo["fingerprint"]:
             memo["covered"] = []
-        measures = memo["measures"]
-        if not any(_covers(c, bounds) for c in memo["covered"]):
-            measures = edit_measures(store, window=window)
+            memo["fingerprint"] = fingerprint
+        if memo["source"] is None or not any(_covers(c, bounds) for c in memo["covered"]):
+            memo["source"] = _measure(store, window)
             memo["covered"].append(bounds)
-        if fingerprint == memo["fingerprint"] and measures is memo["measures"]:
+        if not table or memo["table"] == (fingerprint, memo["source"]):
             return
-        edits = store.table("edits")
-        kept = [c for c in edits.columns if c not in _TEXT_COLUMNS]
-        joined = edits.left_join(ibis.memtable(measures), ["id", "content_hash"])
-        # raw DDL: Ibis 12's drop_table / create_table(overwrite=True) write an invalid DROP with sqlglot 30
+        kinds = [c for c in store.table("edits").columns if c not in _TEXT_COLUMNS]
+        kept = ", ".join(f'e."{c}"' for c in kinds)
         con.execute(f"DROP TABLE IF EXISTS temp.main.{MEASURED_TABLE}")
-        store.ibis.create_table(
-            MEASURED_TABLE, joined.select(*kept, "edit_distance", "tokens_ai", "tokens_final"), temp=True
+        con.execute(
+            f"CREATE TEMP TABLE {MEASURED_TABLE} AS SELECT {kept}, m.edit_distance, m.tokens_ai, m.tokens_final"
+            f" FROM edits e LEFT JOIN temp.main.{MEASURES_VIEW} m ON e.id = m.id AND e.content_hash = m.content_hash"
         )
-        memo["fingerprint"], memo["measures"] = fingerprint, measures
+        memo["table"] = (fingerprint, memo["source"])
 
 
 def edits_with_measures(store: Store, *, window: Window | None = None) -> ir.Table:

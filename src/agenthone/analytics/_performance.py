@@ -16,6 +16,7 @@ from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key
 from agenthone.analytics._measures import ensure_measured, measured_edits_table
 from agenthone.analytics._query import MICROS_PER_DAY, fetch, period_index
+from agenthone.analytics._rollup import QUANTILES, daily, day_aligned, day_number, remember
 from agenthone.analytics._stats import two_proportion_test, wilson_interval
 from agenthone.analytics._window import DateLike, RangeLike, Window, resolve_window
 
@@ -124,6 +125,51 @@ def _columns(table: pa.Table, rows: Any = None, size: int = 0) -> dict[str, Any]
     for i, name in enumerate(("latency_p50", "latency_p95")):
         values = pc.list_element(table["latency"], i)
         cols[name] = spread(values.to_numpy(zero_copy_only=False).astype("float64"), np.nan)
+    return _rates(cols)
+
+
+# the means of the summary and trend columns, from the rollup's sums and counts
+_MEANS = {
+    "score_mean": ("score_sum", "score_n"),
+    "tokens_in_mean": ("tokens_in_sum", "tokens_in_n"),
+    "tokens_out_mean": ("tokens_out_sum", "tokens_out_n"),
+    "cost_usd": ("cost_sum", "cost_n"),  # a total: NaN only when no run has a cost (SQL's SUM)
+    "feedback_mean": ("feedback_sum", "feedback_n"),
+    "edit_distance_mean": ("edit_distance_sum", "edit_distance_n"),
+}
+
+
+def _rolled_columns(sums: dict[str, Any], quantiles: dict[str, Any], rows: Any = None, size: int = 0) -> dict[str, Any]:
+    """The columns of :func:`_columns` from rollup sums (per output row) and the quantiles of each row.
+
+    With ``rows`` and ``size``, spread onto ``size`` rows as :func:`_columns` does.
+    """
+    import numpy as np
+
+    def spread(values: Any, fill: float) -> Any:
+        if rows is None:
+            return values
+        out = np.full(size, fill, dtype=values.dtype)
+        out[rows] = values
+        return out
+
+    cols: dict[str, Any] = {}
+    for name in ("runs", "successes", "success_n", "edits", "accepted", "accepted_n"):
+        cols[name] = spread(sums[name], 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, (total, n) in _MEANS.items():
+            count = sums[n]
+            value = sums[total] if name == "cost_usd" else sums[total] / np.where(count > 0, count, 1)
+            cols[name] = spread(np.where(count > 0, value, np.nan).astype("float64"), np.nan)
+    for name in QUANTILES:
+        cols[name] = spread(np.asarray(quantiles[name], dtype="float64"), np.nan)
+    return _rates(cols)
+
+
+def _rates(cols: dict[str, Any]) -> dict[str, Any]:
+    """Rates, cost per run and Wilson intervals, added to the count and measure columns."""
+    import numpy as np
+
     with np.errstate(invalid="ignore", divide="ignore"):
         n, m = cols["success_n"], cols["accepted_n"]
         cols["success_rate"] = np.where(n > 0, cols["successes"] / np.where(n > 0, n, 1), np.nan)
@@ -165,6 +211,8 @@ def performance(
 def _performance(store: Store, window: Window, by: str) -> pd.DataFrame:
     import pandas as pd
 
+    if day_aligned(window):
+        return _rolled_performance(store, window, by)
     ensure_measured(store, window=window)
 
     def build() -> ir.Table:
@@ -207,6 +255,12 @@ def trends(
     last_us = (window.end.value - origin.value) // 1000 - 1
     n_periods = int(last_us // step_us) + 1
     wanted = None if groups is None else tuple(str(g) for g in groups)
+    if freq == "D" and day_aligned(window):
+        df = _rolled_trends(store, window, by, wanted, n_periods)
+        df.attrs["window"] = window.as_dict()
+        df.attrs["by"] = by
+        df.attrs["freq"] = freq
+        return df
     ensure_measured(store, window=window)
 
     def build() -> ir.Table:
@@ -225,8 +279,21 @@ def trends(
     first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
     names = list(keys[first]) if len(keys) else sorted(wanted or ())
     rows = (np.cumsum(first) - 1) * n_periods + table["p"].to_numpy()
-    size = len(names) * n_periods
-    cols = _columns(table, rows, size)
+    cols = _columns(table, rows, len(names) * n_periods)
+    df = _trend_frame(cols, names, by, origin=origin, step_us=step_us, n_periods=n_periods)
+    df.attrs["window"] = window.as_dict()
+    df.attrs["by"] = by
+    df.attrs["freq"] = freq
+    return df
+
+
+def _trend_frame(
+    cols: dict[str, Any], names: list[str], by: str, *, origin: pd.Timestamp, step_us: int, n_periods: int
+) -> pd.DataFrame:
+    """The trend's frame: ``n_periods`` rows per group (in ``names`` order), the changes of each rate."""
+    import numpy as np
+    import pandas as pd
+
     changes = {}
     for rate, change in (("success_rate", "success_change"), ("acceptance_rate", "acceptance_change")):
         series = cols[rate].reshape(len(names), n_periods)
@@ -242,11 +309,62 @@ def trends(
             **changes,
         }
     )
-    df = df[["period", by, *RUN_COLUMNS, *EDIT_COLUMNS, "success_change", "acceptance_change"]]
-    df.attrs["window"] = window.as_dict()
-    df.attrs["by"] = by
-    df.attrs["freq"] = freq
-    return df
+    return df[["period", by, *RUN_COLUMNS, *EDIT_COLUMNS, "success_change", "acceptance_change"]]
+
+
+def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
+    """:func:`performance` of a day-aligned window: sums from the daily rollup, quantiles from one scan."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    rollup = daily(store, by)
+    present, sums = rollup.totals(rollup.in_window(window))
+    names = rollup.names[present]
+
+    def build() -> ir.Table:
+        runs = run_key(window.filter(store.table("runs")), by)
+        return runs.group_by("key").aggregate(
+            score_median=runs.score.quantile(0.5), latency=runs.latency_ms.quantile([0.5, 0.95])
+        )
+
+    # the window's quantiles: computed once per state of the data (they live and die with the rollup)
+    memo = ("performance_quantiles", int(window.start.value), int(window.end.value))
+    quantiles = rollup.windows.get(memo)
+    if quantiles is None:
+        table = fetch(store, ("performance_quantiles", by, window.start, window.end), build)
+        # groups with runs in the window, in the order of ``names`` (a group with edits only has none)
+        rows = np.searchsorted(names, np.asarray(table["key"].to_pylist(), dtype=object))
+        quantiles = {name: np.full(len(names), np.nan) for name in QUANTILES}
+        quantiles["score_median"][rows] = table["score_median"].to_numpy(zero_copy_only=False).astype("float64")
+        for i, name in enumerate(("latency_p50", "latency_p95")):
+            values = pc.list_element(table["latency"], i).to_numpy(zero_copy_only=False)
+            quantiles[name][rows] = values.astype("float64")
+        remember(store, by, rollup, memo, quantiles)
+    cols = _rolled_columns(sums, quantiles)
+    df = pd.DataFrame({by: _strings(list(names)), **cols})
+    return df[[by, *RUN_COLUMNS, *EDIT_COLUMNS]]
+
+
+def _rolled_trends(
+    store: Store, window: Window, by: str, wanted: tuple[str, ...] | None, n_periods: int
+) -> pd.DataFrame:
+    """:func:`trends` by day over a day-aligned window: the rollup's rows, every day of every group."""
+    import numpy as np
+
+    rollup = daily(store, by, quantiles=True)
+    assert rollup.quantiles is not None
+    selected = rollup.in_window(window)
+    if wanted is not None:
+        selected &= np.isin(rollup.names, np.asarray(wanted, dtype=object))[rollup.group]
+    group = rollup.group[selected]
+    seen = np.unique(group)
+    names = list(rollup.names[seen]) if len(seen) else sorted(wanted or ())
+    rows = np.searchsorted(seen, group) * n_periods + (rollup.day[selected] - day_number(window.start))
+    sums = {name: values[selected] for name, values in rollup.sums.items()}
+    quantiles = {name: values[selected] for name, values in rollup.quantiles.items()}
+    cols = _rolled_columns(sums, quantiles, rows, len(names) * n_periods)
+    return _trend_frame(cols, names, by, origin=window.start, step_us=MICROS_PER_DAY, n_periods=n_periods)
 
 
 def week_over_week(

@@ -29,6 +29,7 @@ __all__ = [
     "mann_whitney",
     "mean_ci",
     "newcombe_diff_ci",
+    "normal_cdf",
     "two_proportion_p_values",
     "two_proportion_test",
     "wilson_interval",
@@ -54,6 +55,19 @@ def wilson_interval(successes: Any, n: Any, *, z: float = Z95) -> tuple[FloatArr
     return low, high
 
 
+def normal_cdf(z: Any) -> Any:
+    """The standard normal CDF, elementwise (``scipy.stats.norm.cdf`` without importing scipy.stats: ~1 s).
+
+    ``Phi(z) = erfc(-z / sqrt(2)) / 2``, with the C library's ``erfc``: accurate to a few ulps in both tails.
+    """
+    values = np.asarray(z, dtype=float)
+    out = _erfc(-values / math.sqrt(2)) / 2
+    return float(out) if np.ndim(z) == 0 else out.astype(float)
+
+
+_erfc = np.vectorize(math.erfc, otypes=[float])
+
+
 def two_proportion_test(
     k1: float, n1: float, k2: float, n2: float, *, alternative: str = "two-sided"
 ) -> tuple[float, float]:
@@ -62,8 +76,6 @@ def two_proportion_test(
     ``alternative`` is "two-sided", "smaller" (p1 < p2) or "larger" (p1 > p2). NaN when a side is empty or
     both rates are 0 or 1 (nothing to test).
     """
-    from scipy.stats import norm
-
     if n1 <= 0 or n2 <= 0:
         return math.nan, math.nan
     p1, p2 = k1 / n1, k2 / n2
@@ -73,11 +85,11 @@ def two_proportion_test(
         return 0.0, 1.0
     z = (p1 - p2) / se
     if alternative == "two-sided":
-        p = 2 * norm.sf(abs(z))
+        p = 2 * normal_cdf(-abs(z))
     elif alternative == "smaller":
-        p = norm.cdf(z)
+        p = normal_cdf(z)
     elif alternative == "larger":
-        p = norm.sf(z)
+        p = normal_cdf(-z)
     else:
         raise AnalyticsError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
     return float(z), float(p)
@@ -85,19 +97,17 @@ def two_proportion_test(
 
 def two_proportion_p_values(k1: Any, n1: Any, k2: Any, n2: Any, *, alternative: str = "two-sided") -> FloatArray:
     """:func:`two_proportion_test` p-values, elementwise over arrays (one call for every agent and metric)."""
-    from scipy.stats import norm
-
     a, m, b, n = (np.asarray(x, dtype=float) for x in (k1, n1, k2, n2))
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = (a + b) / (m + n)
         se = np.sqrt(pooled * (1 - pooled) * (1 / m + 1 / n))
         z = (a / m - b / n) / se
     if alternative == "two-sided":
-        p = 2 * norm.sf(np.abs(z))
+        p = 2 * normal_cdf(-np.abs(z))
     elif alternative == "smaller":
-        p = norm.cdf(z)
+        p = normal_cdf(z)
     elif alternative == "larger":
-        p = norm.sf(z)
+        p = normal_cdf(-z)
     else:
         raise AnalyticsError(f"alternative must be two-sided, smaller or larger, not {alternative!r}")
     p = np.where(se == 0, 1.0, p)

@@ -90,15 +90,10 @@ def _midnight(ts: pd.Timestamp) -> pd.Timestamp:
 
 def _bound(store: Store, which: str) -> pd.Timestamp | None:
     """The latest (``which="max"``) or earliest (``"min"``) timestamp of any run or edit, in one query."""
-    import ibis
 
-    def build() -> ir.Expr:
-        parts = []
-        for kind in ("runs", "edits"):
-            t = store.table(kind)
-            parts.append(t.aggregate(ts=t.timestamp.max() if which == "max" else t.timestamp.min()))
-        both = ibis.union(*parts, distinct=False)
-        return both.aggregate(ts=both.ts.max() if which == "max" else both.ts.min())
+    def build() -> str:  # SQL, not Ibis: every call asks it first (see agenthone.analytics._query.fetch)
+        parts = " UNION ALL ".join(f"SELECT {which}(timestamp) AS ts FROM {t}" for t in ("runs", "edits"))
+        return f"SELECT {which}(ts) AS ts FROM ({parts})"
 
     value = fetch(store, ("window_bound", which), build).column(0)[0].as_py()
     return None if value is None else _timestamp(value)
