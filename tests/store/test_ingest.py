@@ -451,4 +451,5 @@ def test_an_empty_key_is_an_unknown_key_kept_in_metadata(store: Store, tmp_path:
     report = store.ingest(write_jsonl(tmp_path / "r.jsonl", recs), "run")
     assert counts(report) == (3, 0, 0, 0)
     meta = store.sql("SELECT id, metadata FROM runs ORDER BY id")["metadata"].tolist()
-    assert [json.loads(m) if isinstance(m, str) else None for m in meta] == [{"": None}, {"": [1, {"x": "y"}], "region": "eu"}, None]
+    expected = [{"": None}, {"": [1, {"x": "y"}], "region": "eu"}, None]
+    assert [json.loads(m) if isinstance(m, str) else None for m in meta] == expected

@@ -19,9 +19,7 @@ from tests.store.test_ingest import BAD_LINES
 
 
 def _ingest_with(store: Store, path: Path, kind: str, *, native: bool) -> FileReport:
-    return ingest_file(
-        store.connection, path, kind_of(kind), fmt=None, quarantine=store.quarantine, native=native
-    )
+    return ingest_file(store.connection, path, kind_of(kind), fmt=None, quarantine=store.quarantine, native=native)
 
 
 def _outcome(store: Store, report: FileReport, table: str) -> dict[str, Any]:
@@ -32,7 +30,8 @@ def _outcome(store: Store, report: FileReport, table: str) -> dict[str, Any]:
             quarantine.append((entry["line"], entry["reason"], entry["record"]))
     rows = store.sql(f"SELECT * EXCLUDE (ingest_id) FROM {table} ORDER BY id").to_dict("records")
     counts = (report.accepted, report.duplicate, report.conflict, report.rejected)
-    return {"counts": counts, "quarantine": quarantine, "examples": report.examples, "rows": json.dumps(rows, default=str)}
+    rows_text = json.dumps(rows, default=str)
+    return {"counts": counts, "quarantine": quarantine, "examples": report.examples, "rows": rows_text}
 
 
 def _both(tmp_path: Path, files: list[Path], kind: str, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
@@ -104,6 +103,26 @@ def test_parquet_rejects_and_repeats_match_the_python_reader(tmp_path: Path, mon
     assert [line for line, _, _ in native["quarantine"]] == [2, 3, 8]
 
 
+def test_malformed_sample_without_crs_matches_the_python_reader(
+    tmp_path: Path, sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The malformed sample has CRLF line ends and invalid UTF-8 (both left to Python): plain LF, valid bytes."""
+    lines = (sample_dir / "malformed_runs.jsonl").read_bytes().split(b"\n")
+    plain = []
+    for line in lines:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            line = b'{"broken": '
+        plain.append(line.replace(b"\r", b""))
+    path = tmp_path / "malformed.jsonl"
+    path.write_bytes(b"\n".join(plain))
+    native, python = _both(tmp_path, [path], "run", monkeypatch)
+    assert native == python
+    truth = json.loads((sample_dir / "ground_truth.json").read_text(encoding="utf-8"))["effects"]["malformed"]
+    assert native["counts"] == tuple(truth["counts"][k] for k in ("accepted", "duplicate", "conflict", "rejected"))
+
+
 def test_what_duckdb_cannot_read_falls_back_to_the_python_reader(tmp_path: Path) -> None:
     good = [json.dumps(run_record(i)).encode() for i in range(3)]
     bad = b'{"id": "x", "output": "caf\xe9\xff"}'
@@ -117,11 +136,19 @@ def test_what_duckdb_cannot_read_falls_back_to_the_python_reader(tmp_path: Path)
         assert store.sql("SELECT count(*) AS n FROM ingestions")["n"].iloc[0] == 1
 
 
-@pytest.mark.parametrize(
-    "data", [b'{"a": 1}\r\n{"a": 2}\r\n', b'{"a": 1}\n{"a":\r 2}\n', b'{"a": 1}\n{"a": "\x00"}\n']
-)
+@pytest.mark.parametrize("data", [b'{"a": 1}\r\n{"a": 2}\r\n', b'{"a": 1}\n{"a":\r 2}\n', b'{"a": 1}\n{"a": "\x00"}\n'])
 def test_carriage_returns_and_nul_bytes_are_left_to_the_python_reader(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "runs.jsonl"
     path.write_bytes(data)
     with Store(tmp_path / "s.duckdb") as store:
         assert native_source(store.connection, path, "lines", kind_of("run")) is None
+
+
+def test_a_line_longer_than_duckdb_takes_falls_back_to_the_python_reader(tmp_path: Path) -> None:
+    from agenthone.store._native import MAX_LINE_BYTES
+
+    records = [run_record(1), run_record(2, output="y" * (MAX_LINE_BYTES + 1)), run_record(3)]
+    path = write_jsonl(tmp_path / "runs.jsonl", records)
+    with Store(tmp_path / "s.duckdb") as store:
+        report = _ingest_with(store, path, "run", native=True)
+        assert (report.accepted, report.rejected) == (3, 0)
