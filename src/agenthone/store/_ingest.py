@@ -18,6 +18,7 @@ before the file, and the rules (:mod:`agenthone.store._validate`) are the same S
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -458,15 +459,51 @@ def _texts(con: duckdb.DuckDBPyConnection, path: Path, src: NativeSource, lines:
     starts = [0]
     for i in range(pf.metadata.num_row_groups):
         starts.append(starts[-1] + pf.metadata.row_group(i).num_rows)
-    groups: dict[int, Any] = {}
-    texts = {}
+    by_group: dict[int, list[int]] = {}
     for line in lines:
-        group = bisect.bisect_right(starts, line - 1) - 1
-        if group not in groups:
-            groups[group] = pf.read_row_group(group)
-        row = groups[group].slice(line - 1 - starts[group], 1).to_pylist()[0]
-        texts[line] = json.dumps(row, default=str, ensure_ascii=False)
+        by_group.setdefault(bisect.bisect_right(starts, line - 1) - 1, []).append(line)
+    texts = {}
+    for group, members in by_group.items():
+        rows = pf.read_row_group(group).take([line - 1 - starts[group] for line in members]).to_pylist()
+        for line, row in zip(members, rows, strict=True):
+            texts[line] = json.dumps(row, default=str, ensure_ascii=False)
     return texts
+
+
+@contextlib.contextmanager
+def _statement_progress(
+    con: duckdb.DuckDBPyConnection, progress: ProgressCallback | None, total: int
+) -> Iterator[None]:
+    """Report DuckDB's own progress through a long statement (polled from a thread), then completion."""
+    if progress is None:
+        yield
+        return
+    try:
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET progress_bar_time = 0")
+    except duckdb.Error:  # a Jupyter kernel refuses the setting (DuckDB wants ipywidgets there)
+        yield
+        progress(total, total)
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            percent = con.query_progress()
+            if percent > 0:
+                progress(int(total * min(percent, 100.0) / 100), total)
+
+    poller = threading.Thread(target=poll, name="hone-ingest-progress", daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        done.set()
+        poller.join()
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET enable_progress_bar = false")
+    progress(total, total)
 
 
 def _ingest_native(
@@ -485,9 +522,8 @@ def _ingest_native(
     con.execute("BEGIN TRANSACTION")
     try:
         _start(con, report, kind, path)
-        con.execute(native_insert_sql(kind, src.source, report.ingest_id or 0, src.native))
-        if progress is not None:
-            progress(total, total)
+        with _statement_progress(con, progress, total):
+            con.execute(native_insert_sql(kind, src.source, report.ingest_id or 0, src.native))
         _settle_native(con, path, kind, src, _Rejecter(path, report, q))
         _finish(con, report)
         con.execute("COMMIT")
