@@ -378,69 +378,61 @@ class _Rejecter:
 
 
 _AGAIN = "_hone_again"
-_AGAIN_LINES = "_hone_again_lines"
+_STATUS = "_hone_status"
+_WANTED = "_hone_wanted"
 
 
 def _settle_native(
     con: duckdb.DuckDBPyConnection, path: Path, kind: RecordKind, src: NativeSource, out: _Rejecter
 ) -> None:
     """Account for the records of a native insert: drop stubs and repeats, classify them, quarantine."""
-    report, table, ingest_id = out.report, kind.table, out.report.ingest_id
+    report, table, ingest_id = out.report, kind.table, out.report.ingest_id or 0
     mine = f"{table} WHERE ingest_id = {ingest_id}"
     rows, kept, distinct = con.execute(f"SELECT count(*), count(id), count(DISTINCT id) FROM {mine}").fetchone()  # type: ignore[misc]
     if rows == kept == distinct:
         report.accepted = int(rows)
         return
-    # stubs (not kept: rejected, or an id stored before) and later copies of an id repeated in the file
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {_AGAIN} AS
+    try:
+        # stubs (not kept: rejected, or an id stored before) and later copies of an id repeated in the file
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_AGAIN} AS
 SELECT source_line AS line_no, NULL::VARCHAR AS id, NULL::BOOLEAN AS same FROM {mine} AND id IS NULL
 UNION ALL
 SELECT r.source_line, r.id, r.content_hash = f.first_hash FROM {table} r JOIN (
   SELECT id, min(source_line) AS first, arg_min(content_hash, source_line) AS first_hash
   FROM {mine} AND id IS NOT NULL GROUP BY id HAVING count(*) > 1) f ON r.id = f.id
 WHERE r.ingest_id = {ingest_id} AND r.source_line <> f.first"""
-    )
-    try:
+        )
         con.execute(f"DELETE FROM {mine} AND source_line IN (SELECT line_no FROM {_AGAIN})")
         report.accepted = int(con.execute(f"SELECT count(*) FROM {mine}").fetchone()[0])  # type: ignore[index]
+        # the stubs read and validated again (only they), classified against the store
+        stubs = f"(SELECT * FROM {src.relation} WHERE line_no IN (SELECT line_no FROM {_AGAIN} WHERE id IS NULL))"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_AGAIN_LINES} AS SELECT * FROM {src.relation}"
-            f" WHERE line_no IN (SELECT line_no FROM {_AGAIN})"
+            f"CREATE OR REPLACE TEMP TABLE {_STATUS} AS SELECT line_no, reason, id, status"
+            f" FROM ({classify_sql(kind, src.source_of(stubs), ingest_id, src.native)})"
+            f" UNION ALL SELECT line_no, NULL, id, CASE WHEN same THEN 'duplicate' ELSE 'conflict' END"
+            f" FROM {_AGAIN} WHERE id IS NOT NULL"
         )
-        conflicts: list[tuple[int, str]] = []
-        for line, rec_id, same in con.execute(
-            f"SELECT line_no, id, same FROM {_AGAIN} WHERE id IS NOT NULL ORDER BY line_no"
-        ).fetchall():
-            if same:
-                report.duplicate += 1
-            else:
-                report.conflict += 1
-                conflicts.append((int(line), str(rec_id)))
-        stubs = f"(SELECT * FROM {_AGAIN_LINES} WHERE line_no IN (SELECT line_no FROM {_AGAIN} WHERE id IS NULL))"
-        rejected: list[tuple[int, str]] = []
-        for line_no, reason, rec_id, _, status in con.execute(
-            classify_sql(kind, src.source_of(stubs), ingest_id or 0, src.native)
-        ).fetchall():
+        counts = dict(con.execute(f"SELECT status, count(*) FROM {_STATUS} GROUP BY status").fetchall())
+        unexpected = set(counts) - {"rejected", "duplicate", "conflict"}
+        if unexpected:  # pragma: no cover - a valid record with a new id is always kept
+            raise StoreError(f"{path}: records neither kept nor refused ({', '.join(sorted(unexpected))})")
+        report.duplicate += int(counts.get("duplicate", 0))
+        report.conflict += int(counts.get("conflict", 0))
+        refused = con.execute(
+            f"SELECT line_no, reason, id, status FROM {_STATUS} WHERE status <> 'duplicate' ORDER BY line_no"
+        ).fetchall()
+        texts = _texts(con, path, src, [int(line) for line, *_ in refused])
+        for line, reason, _, status in refused:
             if status == "rejected":
-                rejected.append((int(line_no), str(reason)))
-            elif status == "duplicate":
-                report.duplicate += 1
-            elif status == "conflict":
-                report.conflict += 1
-                conflicts.append((int(line_no), str(rec_id)))
-            else:  # pragma: no cover - a valid record with a new id is always kept
-                raise StoreError(f"{path}:{line_no}: record neither kept nor refused ({status})")
-        conflicts.sort()
-        texts = _texts(con, path, src, [line for line, _ in rejected] + [line for line, _ in conflicts])
-        for line, reason in rejected:
-            text = texts[line]
-            out.reject(line, _json_reason(text) if reason == "invalid JSON" else reason, text)
-        for line, rec_id in conflicts:
-            out.conflict(line, rec_id, texts[line])
+                text = texts[line]
+                out.reject(line, _json_reason(text) if reason == "invalid JSON" else str(reason), text)
+        for line, _, rec_id, status in refused:
+            if status == "conflict":
+                out.conflict(line, str(rec_id), texts[line])
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {_AGAIN_LINES}")
-        con.execute(f"DROP TABLE IF EXISTS {_AGAIN}")
+        for name in (_WANTED, _STATUS, _AGAIN):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _texts(con: duckdb.DuckDBPyConnection, path: Path, src: NativeSource, lines: list[int]) -> dict[int, str]:
@@ -448,9 +440,11 @@ def _texts(con: duckdb.DuckDBPyConnection, path: Path, src: NativeSource, lines:
     if not lines:
         return {}
     if src.schema is None:
-        wanted = ", ".join(str(int(line)) for line in lines)
-        rows = con.execute(f"SELECT line_no, raw FROM {_AGAIN_LINES} WHERE line_no IN ({wanted})").fetchall()
-        return {int(line): str(raw) for line, raw in rows}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_WANTED} AS SELECT unnest(?::BIGINT[]) AS line_no", [lines])
+        found = con.execute(
+            f"SELECT line_no, raw FROM {src.relation} WHERE line_no IN (SELECT line_no FROM {_WANTED})"
+        ).fetchall()
+        return {int(line): str(raw) for line, raw in found}
     import bisect
 
     import pyarrow.parquet as pq
