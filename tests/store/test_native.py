@@ -60,7 +60,7 @@ def test_bad_lines_dups_and_conflicts_match_the_python_reader(tmp_path: Path, mo
     lines += [json.dumps({**run_record(8), "": None, "region": "eu", "nested": {"a": [1]}})]
     lines += [json.dumps({k: v for k, v in run_record(9).items() if k != "id"})] * 2  # derived id, repeated
     path = tmp_path / "runs.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())  # with a BOM
     assert native_source(Store(tmp_path / "probe.duckdb").connection, path, "lines", kind_of("run")) is not None
     native, python = _both(tmp_path, [before, path], "run", monkeypatch)
     assert native == python
