@@ -60,9 +60,11 @@ def json_source(kind: RecordKind, relation: str) -> str:
     value = (
         f"CASE WHEN k = '' THEN json_transform(raw, '\"MAP(VARCHAR, JSON)\"')[''] ELSE json_extract(raw, {path}) END"
     )
+    # a key repeated in the record is kept once (a MAP refuses repeated keys, which failed the whole file)
+    once = "list_filter(extra_keys, lambda k, i: list_position(extra_keys, k) = i)"
     extra = (
-        "CASE WHEN len(extra_keys) > 0 THEN to_json(map(extra_keys, "
-        f"list_transform(extra_keys, lambda k: {value})))::VARCHAR END"
+        f"CASE WHEN len(extra_keys) > 0 THEN to_json(map({once}, "
+        f"list_transform({once}, lambda k: {value})))::VARCHAR END"
     )
     return f"""SELECT line_no, valid, is_object, {cols}, {extra} AS extra FROM (
   SELECT line_no, raw, CASE WHEN j IS NOT NULL THEN true ELSE json_valid(raw) END AS valid,
