@@ -443,3 +443,26 @@ def test_blank_text_fields_count_as_absent(store: Store, tmp_path: Path) -> None
     row = store.sql("SELECT model, category FROM runs").iloc[0]
     assert row["model"] is None or row["model"] != row["model"]  # NULL
     assert row["category"] == "  shop  "
+
+
+def test_an_empty_key_is_an_unknown_key_kept_in_metadata(store: Store, tmp_path: Path) -> None:
+    """It once broke the validation query (no JSON path names the empty key) and the whole file was refused."""
+    recs = [{**run_record(1), "": None}, {**run_record(2), "": [1, {"x": "y"}], "region": "eu"}, run_record(3)]
+    report = store.ingest(write_jsonl(tmp_path / "r.jsonl", recs), "run")
+    assert counts(report) == (3, 0, 0, 0)
+    meta = store.sql("SELECT id, metadata FROM runs ORDER BY id")["metadata"].tolist()
+    expected = [{"": None}, {"": [1, {"x": "y"}], "region": "eu"}, None]
+    assert [json.loads(m) if isinstance(m, str) else None for m in meta] == expected
+
+
+def test_a_repeated_unknown_key_is_kept_once(store: Store, tmp_path: Path) -> None:
+    """A MAP of the unknown keys refused a repeated key, and the whole file with it."""
+    good = json.dumps(run_record(2))
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(run_record(1))[:-1] + ', "r": 1, "q": 0, "r": 2}\n' + good + "\n", encoding="utf-8")
+    report = store.ingest(path, "run")
+    assert counts(report) == (2, 0, 0, 0)
+    assert json.loads(store.sql("SELECT metadata FROM runs WHERE id = 'run-000001'")["metadata"].iloc[0]) == {
+        "r": 1,
+        "q": 0,
+    }

@@ -1,14 +1,24 @@
 """Ingestion: validated, idempotent, atomic per file, with a quarantine for what is refused.
 
-For each chunk of a file, one DuckDB statement validates the records, drops those whose id is already
-stored or repeated earlier in the file, and inserts the rest. Only when fewer rows went in than the
-chunk held does a second query classify the remainder as rejected, duplicate or conflict (clean files,
-the common case, never pay for it). The whole file runs in one transaction: an error or a ``kill -9``
-leaves the store as it was before the file.
+JSON lines and Parquet files are read by DuckDB itself (:mod:`agenthone.store._native`): one statement
+reads the whole file, validates every record and inserts those that are valid and whose id is not stored
+yet; a record it does not keep is written as a stub (its line number and nothing else) so that the rows of
+the file account for every record. Clean files, the common case, stop there after one cheap check that no
+id repeats within the file. Otherwise the stubs and the later copies of a repeated id are deleted, and
+only those records are read again, to be told apart as rejected (with the reason), duplicate or conflict.
+
+Other files (CSV, JSON arrays, gzip, lines with a carriage return, and any file DuckDB cannot read, such as
+one with invalid UTF-8) go through the Python readers in chunks: for each chunk one DuckDB statement
+validates the records, drops those whose id is already stored or repeated earlier in the file, and inserts
+the rest; a second query classifies the remainder only when fewer rows went in than the chunk held.
+
+Either way the whole file runs in one transaction: an error or a ``kill -9`` leaves the store as it was
+before the file, and the rules (:mod:`agenthone.store._validate`) are the same SQL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -19,16 +29,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 
 from agenthone.errors import StoreError
 from agenthone.records import RecordKind
+from agenthone.store._native import NativeSource, native_source
 from agenthone.store._readers import (
     Chunk,
     FileRejected,
     Format,
+    JsonLinesReader,
+    ParquetReader,
     Unreadable,
     detect_format,
     open_reader,
@@ -296,6 +309,235 @@ def ingest_chunks(con: duckdb.DuckDBPyConnection, kind: RecordKind, chunk: Chunk
     return out
 
 
+def native_insert_sql(kind: RecordKind, source: str, ingest_id: int, native: frozenset[str] = frozenset()) -> str:
+    """Insert every record of the source: the valid ones whose id is not stored yet whole, the others as stubs.
+
+    A stub keeps only ``ingest_id`` and ``source_line`` (its ``id`` is NULL), so that the rows of an ingestion
+    account for every record of the file; the caller deletes the stubs before the commit.
+    """
+    cols = [name for name, _ in record_columns(kind)]
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    values = []
+    for c in cols:
+        if c == "ingest_id":
+            values.append(str(int(ingest_id)))
+        elif c == "source_line":
+            values.append("line_no")
+        else:
+            values.append(f'CASE WHEN keep THEN "{c}" END')
+    keep = f"reason IS NULL AND id NOT IN (SELECT id FROM {kind.table} WHERE id IS NOT NULL)"
+    return f"""INSERT INTO {kind.table} ({quoted})
+SELECT {", ".join(values)} FROM (SELECT *, {keep} AS keep FROM ({validation_sql(kind, source, native)}))"""
+
+
+def _start(con: duckdb.DuckDBPyConnection, report: FileReport, kind: RecordKind, path: Path) -> None:
+    report.ingest_id = int(con.execute("SELECT nextval('ingest_seq')").fetchone()[0])  # type: ignore[index]
+    con.execute(
+        "INSERT INTO ingestions VALUES (?, ?, ?, ?, now(), NULL, ?, 0, 0, 0, 0)",
+        [report.ingest_id, kind.name, str(path.resolve()), report.format, path.stat().st_size],
+    )
+
+
+def _finish(con: duckdb.DuckDBPyConnection, report: FileReport) -> None:
+    con.execute(
+        "UPDATE ingestions SET finished_at = now(), accepted = ?, duplicate = ?, conflict = ?, rejected = ?"
+        " WHERE ingest_id = ?",
+        [report.accepted, report.duplicate, report.conflict, report.rejected, report.ingest_id],
+    )
+
+
+def _database_error(path: Path, exc: duckdb.Error) -> StoreError:
+    message = str(exc).splitlines()[0]
+    hint = ""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        hint = " (raise duckdb_memory_limit in hone.toml or HONE_DUCKDB_MEMORY_LIMIT)"
+    return StoreError(f"{path}: ingestion failed, nothing from this file was stored: {message}{hint}")
+
+
+class _Rejecter:
+    """Counts refused records of a file and writes them to its quarantine."""
+
+    def __init__(self, path: Path, report: FileReport, q: _Quarantine) -> None:
+        self.path = path
+        self.report = report
+        self.q = q
+
+    def reject(self, line: int, reason: str, record: str) -> None:
+        report = self.report
+        report.rejected += 1
+        report.reasons[reason.split(",", maxsplit=1)[0].split(" at ", maxsplit=1)[0]] += 1
+        self.q.add(line, reason, record, report.ingest_id)
+        if len(report.examples) < _EXAMPLES_KEPT:
+            report.examples.append(f"{self.path}:{line}: {reason}")
+
+    def conflict(self, line: int, rec_id: str, record: str) -> None:
+        message = f"conflict: id {rec_id!r} is already stored with different content; kept the stored record"
+        self.q.add(line, message, record, self.report.ingest_id)
+        if len(self.report.examples) < _EXAMPLES_KEPT:
+            self.report.examples.append(f"{self.path}:{line}: {message}")
+
+
+_AGAIN = "_hone_again"
+_STATUS = "_hone_status"
+_WANTED = "_hone_wanted"
+
+
+def _settle_native(
+    con: duckdb.DuckDBPyConnection, path: Path, kind: RecordKind, src: NativeSource, out: _Rejecter
+) -> None:
+    """Account for the records of a native insert: drop stubs and repeats, classify them, quarantine."""
+    report, table, ingest_id = out.report, kind.table, out.report.ingest_id or 0
+    mine = f"{table} WHERE ingest_id = {ingest_id}"
+    rows, kept, distinct = con.execute(f"SELECT count(*), count(id), count(DISTINCT id) FROM {mine}").fetchone()  # type: ignore[misc]
+    if rows == kept == distinct:
+        report.accepted = int(rows)
+        return
+    try:
+        # stubs (not kept: rejected, or an id stored before) and later copies of an id repeated in the file
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_AGAIN} AS
+SELECT source_line AS line_no, NULL::VARCHAR AS id, NULL::BOOLEAN AS same FROM {mine} AND id IS NULL
+UNION ALL
+SELECT r.source_line, r.id, r.content_hash = f.first_hash FROM {table} r JOIN (
+  SELECT id, min(source_line) AS first, arg_min(content_hash, source_line) AS first_hash
+  FROM {mine} AND id IS NOT NULL GROUP BY id HAVING count(*) > 1) f ON r.id = f.id
+WHERE r.ingest_id = {ingest_id} AND r.source_line <> f.first"""
+        )
+        con.execute(f"DELETE FROM {mine} AND source_line IN (SELECT line_no FROM {_AGAIN})")
+        report.accepted = int(con.execute(f"SELECT count(*) FROM {mine}").fetchone()[0])  # type: ignore[index]
+        # the stubs read and validated again (only they), classified against the store
+        stubs = f"(SELECT * FROM {src.relation} WHERE line_no IN (SELECT line_no FROM {_AGAIN} WHERE id IS NULL))"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_STATUS} AS SELECT line_no, reason, id, status"
+            f" FROM ({classify_sql(kind, src.source_of(stubs), ingest_id, src.native)})"
+            f" UNION ALL SELECT line_no, NULL, id, CASE WHEN same THEN 'duplicate' ELSE 'conflict' END"
+            f" FROM {_AGAIN} WHERE id IS NOT NULL"
+        )
+        counts = dict(con.execute(f"SELECT status, count(*) FROM {_STATUS} GROUP BY status").fetchall())
+        unexpected = set(counts) - {"rejected", "duplicate", "conflict"}
+        if unexpected:  # pragma: no cover - a valid record with a new id is always kept
+            raise StoreError(f"{path}: records neither kept nor refused ({', '.join(sorted(unexpected))})")
+        report.duplicate += int(counts.get("duplicate", 0))
+        report.conflict += int(counts.get("conflict", 0))
+        refused = con.execute(
+            f"SELECT line_no, reason, id, status FROM {_STATUS} WHERE status <> 'duplicate' ORDER BY line_no"
+        ).fetchall()
+        texts = _texts(con, path, src, [int(line) for line, *_ in refused])
+        for line, reason, _, status in refused:
+            if status == "rejected":
+                text = texts[line]
+                out.reject(line, _json_reason(text) if reason == "invalid JSON" else str(reason), text)
+        for line, _, rec_id, status in refused:
+            if status == "conflict":
+                out.conflict(line, str(rec_id), texts[line])
+    finally:
+        for name in (_WANTED, _STATUS, _AGAIN):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _texts(con: duckdb.DuckDBPyConnection, path: Path, src: NativeSource, lines: list[int]) -> dict[int, str]:
+    """The input text of some records of a natively read file, as the Python readers show them."""
+    if not lines:
+        return {}
+    if src.schema is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_WANTED} AS SELECT unnest(?::BIGINT[]) AS line_no", [lines])
+        found = con.execute(
+            f"SELECT line_no, raw FROM {src.relation} WHERE line_no IN (SELECT line_no FROM {_WANTED})"
+        ).fetchall()
+        return {int(line): str(raw) for line, raw in found}
+    import bisect
+
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    starts = [0]
+    for i in range(pf.metadata.num_row_groups):
+        starts.append(starts[-1] + pf.metadata.row_group(i).num_rows)
+    by_group: dict[int, list[int]] = {}
+    for line in lines:
+        by_group.setdefault(bisect.bisect_right(starts, line - 1) - 1, []).append(line)
+    texts = {}
+    for group, members in by_group.items():
+        rows = pf.read_row_group(group).take([line - 1 - starts[group] for line in members]).to_pylist()
+        for line, row in zip(members, rows, strict=True):
+            texts[line] = json.dumps(row, default=str, ensure_ascii=False)
+    return texts
+
+
+@contextlib.contextmanager
+def _statement_progress(
+    con: duckdb.DuckDBPyConnection, progress: ProgressCallback | None, total: int
+) -> Iterator[None]:
+    """Report DuckDB's own progress through a long statement (polled from a thread), then completion."""
+    if progress is None:
+        yield
+        return
+    try:
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute("SET progress_bar_time = 0")
+    except duckdb.Error:  # a Jupyter kernel refuses the setting (DuckDB wants ipywidgets there)
+        yield
+        progress(total, total)
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            percent = con.query_progress()
+            if percent > 0:
+                progress(int(total * min(percent, 100.0) / 100), total)
+
+    poller = threading.Thread(target=poll, name="hone-ingest-progress", daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        done.set()
+        poller.join()
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET enable_progress_bar = false")
+    progress(total, total)
+
+
+def _ingest_native(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: RecordKind,
+    src: NativeSource,
+    report: FileReport,
+    *,
+    quarantine: Path,
+    progress: ProgressCallback | None,
+    total: int,
+) -> bool:
+    """Ingest a file DuckDB reads itself; False (nothing stored) when DuckDB cannot read it."""
+    q = _Quarantine(quarantine, str(path), kind)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _start(con, report, kind, path)
+        with _statement_progress(con, progress, total):
+            con.execute(native_insert_sql(kind, src.source, report.ingest_id or 0, src.native))
+        _settle_native(con, path, kind, src, _Rejecter(path, report, q))
+        _finish(con, report)
+        con.execute("COMMIT")
+    except (duckdb.InvalidInputException, duckdb.ConversionException):
+        # the file's bytes (invalid UTF-8, an over-long line, ...): the Python reader rejects them line by line
+        con.execute("ROLLBACK")
+        q.discard()
+        return False
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        q.discard()
+        raise _database_error(path, exc) from exc
+    except BaseException:
+        con.execute("ROLLBACK")
+        q.discard()
+        raise
+    q.publish()
+    return True
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -304,8 +546,12 @@ def ingest_file(
     fmt: Format | None,
     quarantine: Path,
     progress: ProgressCallback | None = None,
+    native: bool = True,
 ) -> FileReport:
-    """Ingest one file in one transaction; never raises for bad input, reports it instead."""
+    """Ingest one file in one transaction; never raises for bad input, reports it instead.
+
+    ``native`` lets DuckDB read JSON lines and Parquet itself where it can (see the module's notes).
+    """
     import time
 
     started = time.perf_counter()
@@ -318,27 +564,27 @@ def ingest_file(
         report.error = str(exc)
         return report
 
-    q = _Quarantine(quarantine, str(path), kind)
+    if native and isinstance(reader, (JsonLinesReader, ParquetReader)):
+        layout: Literal["lines", "parquet"] = "parquet" if isinstance(reader, ParquetReader) else "lines"
+        src = native_source(con, path, layout, kind)
+        if src is not None:
+            if _ingest_native(
+                con, path, kind, src, report, quarantine=quarantine, progress=progress, total=reader.total
+            ):
+                report.seconds = time.perf_counter() - started
+                return report
+            report = FileReport(path=str(path), kind=kind.name, format=report.format)
 
-    def reject(line: int, reason: str, record: str) -> None:
-        report.rejected += 1
-        report.reasons[reason.split(",", maxsplit=1)[0].split(" at ", maxsplit=1)[0]] += 1
-        q.add(line, reason, record, report.ingest_id)
-        if len(report.examples) < _EXAMPLES_KEPT:
-            report.examples.append(f"{path}:{line}: {reason}")
+    q = _Quarantine(quarantine, str(path), kind)
+    out = _Rejecter(path, report, q)
 
     con.execute("BEGIN TRANSACTION")
     try:
-        report.ingest_id = int(con.execute("SELECT nextval('ingest_seq')").fetchone()[0])  # type: ignore[index]
-        size = path.stat().st_size
-        con.execute(
-            "INSERT INTO ingestions VALUES (?, ?, ?, ?, now(), NULL, ?, 0, 0, 0, 0)",
-            [report.ingest_id, kind.name, str(path.resolve()), report.format, size],
-        )
+        _start(con, report, kind, path)
         for chunk in _prefetched(iter(reader)):
             for pre in chunk.rejects:
-                reject(pre.line, pre.reason, pre.record)
-            outcome = ingest_chunks(con, kind, chunk, report.ingest_id)
+                out.reject(pre.line, pre.reason, pre.record)
+            outcome = ingest_chunks(con, kind, chunk, report.ingest_id)  # type: ignore[arg-type]
             report.accepted += outcome.accepted
             report.duplicate += outcome.duplicate
             report.conflict += outcome.conflict
@@ -346,19 +592,12 @@ def ingest_file(
                 text = record_text(chunk, line)
                 if reason == "invalid JSON":
                     reason = _json_reason(text)
-                reject(line, reason, text)
+                out.reject(line, reason, text)
             for line, rec_id in outcome.conflicts:
-                message = f"conflict: id {rec_id!r} is already stored with different content; kept the stored record"
-                q.add(line, message, record_text(chunk, line), report.ingest_id)
-                if len(report.examples) < _EXAMPLES_KEPT:
-                    report.examples.append(f"{path}:{line}: {message}")
+                out.conflict(line, rec_id, record_text(chunk, line))
             if progress is not None:
                 progress(chunk.position, reader.total)
-        con.execute(
-            "UPDATE ingestions SET finished_at = now(), accepted = ?, duplicate = ?, conflict = ?, rejected = ?"
-            " WHERE ingest_id = ?",
-            [report.accepted, report.duplicate, report.conflict, report.rejected, report.ingest_id],
-        )
+        _finish(con, report)
         con.execute("COMMIT")
     except FileRejected as exc:
         con.execute("ROLLBACK")
@@ -381,11 +620,7 @@ def ingest_file(
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
         q.discard()
-        message = str(exc).splitlines()[0]
-        hint = ""
-        if isinstance(exc, duckdb.OutOfMemoryException):
-            hint = " (raise duckdb_memory_limit in hone.toml or HONE_DUCKDB_MEMORY_LIMIT)"
-        raise StoreError(f"{path}: ingestion failed, nothing from this file was stored: {message}{hint}") from exc
+        raise _database_error(path, exc) from exc
     except BaseException:
         con.execute("ROLLBACK")
         q.discard()

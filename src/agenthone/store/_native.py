@@ -1,0 +1,116 @@
+"""Files that DuckDB reads itself, as numbered relations for the validation query.
+
+JSON lines go through DuckDB's CSV scanner cut to one VARCHAR cell per line (no delimiter, quote or
+escape), numbered ``WITH ORDINALITY``; Parquet through ``read_parquet(file_row_number = true)``. Reading
+the file this way and validating the records in the same statement removes the Python reader and its
+Arrow chunks from the hot path.
+
+DuckDB's line splitting matches the Python reader's only for plain files: a file with a carriage return
+(DuckDB also ends lines on a lone one), a NUL byte (DuckDB's cell delimiter here) or gzip is left to the
+Python reader, and so is any file that DuckDB refuses while reading it (invalid UTF-8, a line over
+:data:`MAX_LINE_BYTES`): the caller rolls back and reads it in Python, which rejects the bad lines one by one.
+"""
+
+from __future__ import annotations
+
+import mmap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from agenthone.records import RecordKind
+from agenthone.store._validate import columnar_source, json_source
+
+__all__ = ["MAX_LINE_BYTES", "NativeSource", "native_source"]
+
+MAX_LINE_BYTES = 16 << 20
+"""Longer lines make DuckDB's scan fail, and the file is read in Python (which takes lines up to 64 MiB)."""
+_BUFFER_BYTES = 2 * MAX_LINE_BYTES
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class NativeSource:
+    """A file as DuckDB reads it: ``relation`` yields ``line_no`` and the record (raw JSON or columns)."""
+
+    layout: Literal["json", "columnar"]
+    relation: str
+    """SQL relation of every record of the file with its ``line_no``; blank lines are left out."""
+    source: str
+    """The validation source (see :mod:`agenthone.store._validate`) over ``relation``."""
+    native: frozenset[str]
+    """Fields read in their native type (Parquet numbers, booleans, timestamps)."""
+    kind: RecordKind
+    schema: pa.Schema | None = None
+    """The columns of a columnar file, as DuckDB reads them."""
+
+    def source_of(self, relation: str) -> str:
+        """The validation source over another relation of the same shape (a subset of the records)."""
+        if self.schema is None:
+            return json_source(self.kind, relation)
+        return columnar_source(self.kind, relation, self.schema)[0]
+
+
+_WINDOW = 32 << 20
+
+
+def _plain_text(path: Path) -> bool:
+    """True when DuckDB cuts this file into the same lines as the Python reader (no CR, no NUL).
+
+    Looked for through a sliding memory map (a tenth of a second a GB): mapping the whole file at once
+    would count all of it in the process's peak memory.
+    """
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        for offset in range(0, size, _WINDOW):
+            with mmap.mmap(fh.fileno(), min(_WINDOW, size - offset), offset=offset, access=mmap.ACCESS_READ) as mm:
+                if mm.find(b"\r") >= 0 or mm.find(b"\x00") >= 0:
+                    return False
+    return True
+
+
+def _json_lines(path: Path, kind: RecordKind) -> NativeSource | None:
+    if path.name.lower().endswith(".gz") or not _plain_text(path):
+        return None
+    scan = (
+        f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
+        f" header = false, auto_detect = false, strict_mode = false, comment = '',"
+        f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES}) WITH ORDINALITY"
+    )
+    # blank lines (empty, or a few spaces) are not records; the Python reader looks at lines up to 16 bytes.
+    # A CASE, not NOT (a OR (b AND c)): DuckDB then trims only the short lines (4x cheaper)
+    record = (
+        "CASE WHEN strlen(raw) > 15 THEN true WHEN raw IS NULL THEN false"
+        " ELSE trim(raw, ' ' || chr(9) || chr(11) || chr(12)) <> '' END"
+    )
+    relation = f"(SELECT ordinality AS line_no, raw FROM {scan} WHERE {record})"
+    return NativeSource("json", relation, json_source(kind, relation), frozenset(), kind)
+
+
+def _parquet(con: duckdb.DuckDBPyConnection, path: Path, kind: RecordKind) -> NativeSource | None:
+    scan = f"read_parquet({_lit(str(path))}, file_row_number = true)"
+    try:
+        empty: pa.Table | None = con.sql(f"SELECT * EXCLUDE (file_row_number) FROM {scan} LIMIT 0").to_arrow_table()
+    except duckdb.Error:
+        return None
+    if empty is None or "line_no" in empty.schema.names:
+        return None
+    relation = f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS line_no FROM {scan})"
+    schema = empty.schema
+    source, native = columnar_source(kind, relation, schema)
+    return NativeSource("columnar", relation, source, native, kind, schema)
+
+
+def native_source(
+    con: duckdb.DuckDBPyConnection, path: Path, layout: Literal["lines", "parquet"], kind: RecordKind
+) -> NativeSource | None:
+    """How DuckDB reads ``path`` (JSON lines or Parquet) itself, or None when the Python reader must."""
+    if layout == "parquet":
+        return _parquet(con, path, kind)
+    return _json_lines(path, kind)
