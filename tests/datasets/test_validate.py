@@ -321,24 +321,36 @@ _EXAMPLES = st.one_of(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_EXAMPLES, min_size=1, max_size=12))
-def test_inline_checks_agree_with_the_full_checks(examples: list[Any]) -> None:
+@given(st.lists(_EXAMPLES, min_size=1, max_size=12), st.sampled_from(["", " ", "\t"]))
+def test_inline_checks_agree_with_the_full_checks(examples: list[Any], space: str) -> None:
+    """In memory (dicts) and in a file (typed lines): the same report as the full checks of every line."""
+    import tempfile
+
     from agenthone.datasets import _validate
     from agenthone.datasets._validate import as_numbered, validate_examples
 
-    fast = validate_examples(as_numbered(examples), model="gpt-4o-mini")
-    original = _validate._fast_chat
-    _validate._fast_chat = lambda *args: None
-    try:
-        full = validate_examples(as_numbered(examples), model="gpt-4o-mini")
-    finally:
-        _validate._fast_chat = original
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.jsonl"
+        path.write_text("".join(json.dumps(e, separators=(",", ":" + space)) + "\n" for e in examples))
+        typed = validate_file(path, model="gpt-4o-mini")
+        fast = validate_examples(as_numbered(examples), model="gpt-4o-mini")
+        originals = _validate._fast_chat, _validate._typed_chat_decoder
+        _validate._fast_chat = lambda *args: None
+        _validate._typed_chat_decoder = lambda: None  # type: ignore[assignment]
+        try:
+            full = validate_examples(as_numbered(examples), model="gpt-4o-mini")
+            full_file = validate_file(path, model="gpt-4o-mini")
+        finally:
+            _validate._fast_chat, _validate._typed_chat_decoder = originals
     assert fast.as_dict() == full.as_dict()
     assert fast.example_tokens == full.example_tokens
+    assert typed.as_dict() == full_file.as_dict()
+    assert typed.example_tokens == full_file.example_tokens
 
 
 def test_usual_examples_take_the_inline_checks() -> None:
     """The shapes a well-formed file is made of are checked inline (else the speed is lost, not the result)."""
+    from agenthone.datasets import _validate
     from agenthone.datasets._tokens import TokenCounter
     from agenthone.datasets._validate import _fast_chat
 
@@ -357,8 +369,13 @@ def test_usual_examples_take_the_inline_checks() -> None:
             "tools": [_TOOL],
         },
     ]
+    decoder = _validate._typed_chat_decoder()
+    assert decoder is not None
+    typed = _validate._TypedChat(decoder, _validate._json_loads(), get, miss)
     for example in usual:
         assert _fast_chat(example, get, miss, {}) is not None, example
+        line = json.dumps(example).encode()
+        assert typed(line) is not None, example
 
 
 def test_json_that_msgspec_refuses_is_read_as_json_reads_it(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ a training instruction, not text the model sees.
 
 from __future__ import annotations
 
-import itertools
+import functools
 import json
 import os
 from collections import defaultdict
@@ -277,16 +277,6 @@ def _blocks(path: Path, start: int = 0, end: int | None = None) -> Iterator[list
             yield lines
         if rest:
             yield [rest]
-
-
-def _read_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or _Invalid/_Blank marker) for each line of a JSONL file."""
-    parse = _json_loads()
-    n = 0
-    for lines in _blocks(path):
-        for raw in lines:
-            n += 1
-            yield n, (parse(raw) if raw.strip() else _BLANK)
 
 
 class _Marker:
@@ -713,13 +703,145 @@ class _Part:
         self.assistant: list[int] = []
 
 
+@functools.cache
+def _typed_chat_decoder() -> tuple[Callable[[bytes], Any], dict[type, str], Any] | None:
+    """A msgspec decoder that accepts only usual OpenAI chat lines (see :func:`_fast_chat`), typed.
+
+    It checks in C what :func:`_fast_chat` checks in Python: known roles (the role picks the message
+    type), non-empty text content, ``tool_call_id`` text, ``weight`` 0 or 1, no other key. What it cannot
+    say (an assistant message needs content or tool calls, the tool calls' shape, the tools' shape) is
+    checked by :func:`_typed_chat`; tool calls and tools stay raw JSON until then. A line it refuses, or
+    that :func:`_typed_chat` gives up on, is read again as plain JSON and checked in full.
+    """
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency
+        return None
+    from typing import Annotated, Union
+
+    text = Annotated[str, msgspec.Meta(min_length=1)]
+    unset = msgspec.UnsetType
+    options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True}
+    # defstruct, not class statements: the field types are objects here, not annotations resolved later
+    system = msgspec.defstruct("System", [("content", text)], tag="system", **options)
+    developer = msgspec.defstruct("Developer", [("content", text)], tag="developer", **options)
+    user = msgspec.defstruct("User", [("content", text)], tag="user", **options)
+    tool = msgspec.defstruct("Tool", [("content", text), ("tool_call_id", str)], tag="tool", **options)
+    assistant = msgspec.defstruct(
+        "Assistant",
+        [
+            ("content", Union[text, None, unset], msgspec.UNSET),  # noqa: UP007
+            ("tool_calls", Union[msgspec.Raw, unset], msgspec.UNSET),  # noqa: UP007
+            ("weight", Union[Literal[0, 1], unset], msgspec.UNSET),  # noqa: UP007
+        ],
+        tag="assistant",
+        **options,
+    )
+    messages = list[Union[system, developer, user, assistant, tool]]  # type: ignore[valid-type]  # noqa: UP007
+    example = msgspec.defstruct(
+        "Example",
+        [("messages", messages), ("tools", Union[msgspec.Raw, unset], msgspec.UNSET)],  # noqa: UP007
+        forbid_unknown_fields=True,
+    )
+    decode: Callable[[bytes], Any] = msgspec.json.Decoder(example).decode
+    roles: dict[type, str] = {
+        system: "system",
+        developer: "developer",
+        user: "user",
+        tool: "tool",
+        assistant: "assistant",
+    }
+    return decode, roles, msgspec.UNSET
+
+
+class _TypedChat:
+    """:func:`_fast_chat` of a line read by :func:`_typed_chat_decoder` (same result, same rules), or None.
+
+    It remembers the tokens of each raw ``tools`` text (equal bytes, equal value).
+    """
+
+    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset")
+
+    def __init__(
+        self,
+        typed: tuple[Callable[[bytes], Any], dict[type, str], Any],
+        parse: Callable[[bytes], Any],
+        get: Callable[[str], int | None],
+        miss: Callable[[str], int],
+    ) -> None:
+        self.decode, self.roles, self.unset = typed
+        self.parse, self.get, self.miss = parse, get, miss
+        self.seen: dict[bytes, int] = {}
+
+    def __call__(self, line: bytes) -> tuple[Any, ...] | None:
+        try:
+            ex = self.decode(line)
+        except (ValueError, RecursionError):
+            return None
+        messages = ex.messages
+        if not messages:
+            return None
+        get, miss, unset, roles = self.get, self.miss, self.unset, self.roles
+        total = 3
+        if ex.tools is not unset:
+            raw = bytes(ex.tools)
+            n = self.seen.get(raw)
+            if n is None:
+                tools = self.parse(raw)
+                n = _tools_tokens(tools, get, miss, {}) if tools.__class__ is list else _TOOLS_INVALID
+                self.seen[raw] = n
+            if n == _TOOLS_INVALID:
+                return None
+            total += n
+        assistant = 0
+        system = user = has_assistant = trainable = False
+        for m in messages:
+            role = roles[m.__class__]
+            if role == "assistant":
+                has_assistant = True
+                content = m.content
+                if content.__class__ is str:
+                    if m.tool_calls is not unset:
+                        return None
+                    trainable = trainable or m.weight is unset or m.weight == 1
+                    n = get(content) or miss(content)
+                    assistant += n
+                    total += n
+                else:
+                    if m.tool_calls is unset or m.weight is not unset:
+                        return None
+                    calls = self.parse(bytes(m.tool_calls))
+                    if not _valid_tool_calls(calls):
+                        return None
+                    trainable = True
+                    text = _JSON_TEXT(calls)
+                    total += get(text) or miss(text)
+            elif role == "user":
+                user = True
+                total += get(m.content) or miss(m.content)
+            elif role == "tool":
+                total += (get(m.content) or miss(m.content)) + (get(m.tool_call_id) or miss(m.tool_call_id))
+            else:
+                system = True
+                total += get(m.content) or miss(m.content)
+            total += 3 + (get(role) or miss(role))
+        if not has_assistant:
+            return None
+        return len(messages), total, assistant, system, user, trainable
+
+
 def _tally(
     examples: Iterable[tuple[int, Any]],
     format: str,  # noqa: A002
     counter: TokenCounter,
     limit: int | None,
+    *,
+    raw: bool = False,
 ) -> _Part:
-    """Check and token-count numbered examples, each distinct text once (the counter remembers them)."""
+    """Check and token-count numbered examples, each distinct text once (the counter remembers them).
+
+    With ``raw`` the examples are the lines of a file as bytes, read here (usual chat lines typed).
+    """
     found = _Findings()
     n_messages: list[int] = []
     totals: list[int] = []
@@ -729,16 +851,29 @@ def _tally(
     get, miss = counter.lookups()
     seen: dict[bytes, int] = {}
     chat = format == "openai-chat"
+    parse = _json_loads()
+    decoder = _typed_chat_decoder() if raw and chat else None
+    typed = _TypedChat(decoder, parse, get, miss) if decoder is not None else None
     for line, ex in examples:
         last = line
-        if ex is _BLANK:
+        fast = None
+        if raw:
+            if not ex.strip():
+                found.warn("blank_line", line)
+                continue
+            if typed is not None:
+                fast = typed(ex)
+            if fast is None:
+                ex = parse(ex)
+        elif ex is _BLANK:
             found.warn("blank_line", line)
             continue
         n_examples += 1
         if ex is _INVALID:
             found.error("invalid_json", line)
             continue
-        fast = _fast_chat(ex, get, miss, seen) if chat else None
+        if fast is None and chat:
+            fast = _fast_chat(ex, get, miss, seen)
         if fast is not None:
             n, total, tokens, system, user, trainable = fast
             n_messages.append(n)
@@ -765,18 +900,19 @@ def _tally(
     return part
 
 
-def _numbered(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, Any]]:
-    """(line number from 1, parsed JSON or a blank/invalid marker) for the lines of ``start:end``."""
-    parse = _json_loads()
+def _lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(line number from 1, the line's bytes) for the lines of ``start:end``."""
     n = 0
     for lines in _blocks(path, start, end):
         for raw in lines:
             n += 1
-            yield n, (parse(raw) if raw.strip() else _BLANK)
+            yield n, raw
 
 
 _counters: dict[str, TokenCounter] = {}
 """The counter of each encoding in a worker process (made before the workers fork, so they inherit it)."""
+_next_part: list[Any] = []
+"""In a worker process: the shared number of the next stretch to validate."""
 
 
 def _worker_counter(encoding: str) -> TokenCounter:
@@ -786,17 +922,37 @@ def _worker_counter(encoding: str) -> TokenCounter:
     return counter
 
 
-def _validate_part(
+def _init_worker(next_part: Any) -> None:
+    _next_part[:] = [next_part]
+
+
+def _claim(next_part: Any, parts: int) -> int | None:
+    with next_part.get_lock():
+        i: int = next_part.value
+        if i >= parts:
+            return None
+        next_part.value = i + 1
+    return i
+
+
+def _validate_stretches(
     path: str,
-    start: int,
-    end: int,
+    cuts: list[int],
     *,
     format: str,  # noqa: A002
     encoding: str,
     limit: int | None,
-) -> _Part:
-    """One worker's share of a file: its lines ``start:end``, numbered from 1."""
-    return _tally(_numbered(Path(path), start, end), format, _worker_counter(encoding), limit)
+    counter: TokenCounter | None = None,
+    next_part: Any = None,
+) -> list[tuple[int, _Part]]:
+    """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left."""
+    counter = counter or _worker_counter(encoding)
+    next_part = next_part if next_part is not None else _next_part[0]
+    done = []
+    while (i := _claim(next_part, len(cuts) - 1)) is not None:
+        lines = _lines(Path(path), cuts[i], cuts[i + 1])
+        done.append((i, _tally(lines, format, counter, limit, raw=True)))
+    return done
 
 
 def _cuts(path: Path, size: int, parts: int) -> list[int]:
@@ -822,25 +978,38 @@ _PART_BYTES = 2 << 20
 
 
 def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, workers: int) -> list[_Part]:  # noqa: A002
-    """Validate a file in worker processes, a few stretches of lines per worker; parts in line order."""
+    """Validate a file in this process and ``workers - 1`` others, each taking the next stretch of lines
+    while some are left (a few per process, so a process slowed down by others takes fewer)."""
+    import gc
     import multiprocessing
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
     size = path.stat().st_size
     cuts = _cuts(path, size, min(4 * workers, size // _PART_BYTES))
+    counter = TokenCounter(encoding, threads=1)
     if len(cuts) < 3 or workers < 2:
-        return [_tally(_numbered(path), format, TokenCounter(encoding, threads=1), limit)]
-    # forked workers inherit the loaded tokenizer; elsewhere each loads its own
+        return [_tally(_lines(path), format, counter, limit, raw=True)]
+    # forked workers inherit the loaded tokenizer (and nothing to copy: the collector leaves what they
+    # inherit alone); elsewhere each loads its own
     method = "fork" if sys.platform == "linux" else "spawn"
+    context = multiprocessing.get_context(method)
+    next_part = context.Value("i", 0)
     if method == "fork":
         _worker_counter(encoding)
-    with ProcessPoolExecutor(min(workers, len(cuts) - 1), mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [
-            pool.submit(_validate_part, str(path), a, b, format=format, encoding=encoding, limit=limit)
-            for a, b in itertools.pairwise(cuts)
-        ]
-        return [f.result() for f in futures]
+        gc.freeze()
+    options = {"format": format, "encoding": encoding, "limit": limit}
+    try:
+        helpers = min(workers, len(cuts) - 1) - 1
+        with ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,)) as pool:
+            futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
+            done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
+            for future in futures:
+                done += future.result()
+    finally:
+        if method == "fork":
+            gc.unfreeze()
+    return [part for _, part in sorted(done, key=lambda item: item[0])]
 
 
 def _report(
