@@ -998,7 +998,7 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
     if method == "fork":
         _worker_counter(encoding)
         gc.freeze()
-    options = {"format": format, "encoding": encoding, "limit": limit}
+    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit}
     try:
         helpers = min(workers, len(cuts) - 1) - 1
         with ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,)) as pool:
