@@ -684,7 +684,7 @@ def _fast_chat(
         total += 3 + (get(role) or miss(role))
     if not has_assistant:
         return None
-    return len(messages), total, assistant, system, user, trainable
+    return len(messages), total, assistant, system, user, trainable, (), ()
 
 
 class _Part:
@@ -755,12 +755,15 @@ def _typed_chat_decoder() -> tuple[Callable[[bytes], Any], dict[type, str], Any]
 
 
 class _TypedChat:
-    """:func:`_fast_chat` of a line read by :func:`_typed_chat_decoder` (same result, same rules), or None.
+    """:func:`_fast_chat` of a line read by :func:`_typed_chat_decoder` (same rules), or None.
 
-    It remembers the tokens of each raw ``tools`` text (equal bytes, equal value).
+    Texts not counted yet are not counted here: they wait in :attr:`waiting` (each once) and the result
+    names them, (``..., texts of the total, texts of the assistant tokens``); :func:`_tally` counts them
+    together, in one tight loop, and adds them up. Each raw ``tools`` text is counted once (equal bytes,
+    equal value).
     """
 
-    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset")
+    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset", "waiting")
 
     def __init__(
         self,
@@ -772,6 +775,7 @@ class _TypedChat:
         self.decode, self.roles, self.unset = typed
         self.parse, self.get, self.miss = parse, get, miss
         self.seen: dict[bytes, int] = {}
+        self.waiting: dict[str, None] = {}
 
     def __call__(self, line: bytes) -> tuple[Any, ...] | None:
         try:
@@ -781,53 +785,75 @@ class _TypedChat:
         messages = ex.messages
         if not messages:
             return None
-        get, miss, unset, roles = self.get, self.miss, self.unset, self.roles
+        get, unset, roles, waiting = self.get, self.unset, self.roles, self.waiting
         total = 3
         if ex.tools is not unset:
             raw = bytes(ex.tools)
             n = self.seen.get(raw)
             if n is None:
                 tools = self.parse(raw)
-                n = _tools_tokens(tools, get, miss, {}) if tools.__class__ is list else _TOOLS_INVALID
+                n = _tools_tokens(tools, get, self.miss, {}) if tools.__class__ is list else _TOOLS_INVALID
                 self.seen[raw] = n
             if n == _TOOLS_INVALID:
                 return None
             total += n
+        later: list[str] = []
+        later_assistant: list[str] = []
         assistant = 0
         system = user = has_assistant = trainable = False
         for m in messages:
             role = roles[m.__class__]
+            n = get(role)
+            total += 3 + (self.miss(role) if n is None else n)
             if role == "assistant":
                 has_assistant = True
-                content = m.content
-                if content.__class__ is str:
+                text = m.content
+                if text.__class__ is str:
                     if m.tool_calls is not unset:
                         return None
                     trainable = trainable or m.weight is unset or m.weight == 1
-                    n = get(content) or miss(content)
-                    assistant += n
-                    total += n
-                else:
-                    if m.tool_calls is unset or m.weight is not unset:
-                        return None
-                    calls = self.parse(bytes(m.tool_calls))
-                    if not _valid_tool_calls(calls):
-                        return None
-                    trainable = True
-                    text = _JSON_TEXT(calls)
-                    total += get(text) or miss(text)
-            elif role == "user":
-                user = True
-                total += get(m.content) or miss(m.content)
+                    n = get(text)
+                    if n is None:
+                        waiting[text] = None
+                        later_assistant.append(text)
+                    else:
+                        assistant += n
+                    continue
+                if m.tool_calls is unset or m.weight is not unset:
+                    return None
+                calls = self.parse(bytes(m.tool_calls))
+                if not _valid_tool_calls(calls):
+                    return None
+                trainable = True
+                text = _JSON_TEXT(calls)
             elif role == "tool":
-                total += (get(m.content) or miss(m.content)) + (get(m.tool_call_id) or miss(m.tool_call_id))
+                text = m.tool_call_id
+                n = get(text)
+                if n is None:
+                    waiting[text] = None
+                    later.append(text)
+                else:
+                    total += n
+                text = m.content
             else:
-                system = True
-                total += get(m.content) or miss(m.content)
-            total += 3 + (get(role) or miss(role))
+                if role == "user":
+                    user = True
+                else:
+                    system = True
+                text = m.content
+            n = get(text)
+            if n is None:
+                waiting[text] = None
+                later.append(text)
+            else:
+                total += n
         if not has_assistant:
             return None
-        return len(messages), total, assistant, system, user, trainable
+        return len(messages), total + assistant, assistant, system, user, trainable, later, later_assistant
+
+
+_WAITING = 4096
+"""Texts that wait to be counted together (see :class:`_TypedChat`) at most."""
 
 
 def _tally(
@@ -846,6 +872,7 @@ def _tally(
     n_messages: list[int] = []
     totals: list[int] = []
     assistant: list[int] = []
+    counted: list[int] = []
     n_examples = 0
     last = 0
     get, miss = counter.lookups()
@@ -854,6 +881,23 @@ def _tally(
     parse = _json_loads()
     decoder = _typed_chat_decoder() if raw and chat else None
     typed = _TypedChat(decoder, parse, get, miss) if decoder is not None else None
+    waiting: dict[str, None] = typed.waiting if typed is not None else {}
+    sums: list[tuple[int, list[str], list[str]]] = []
+
+    def count_waiting() -> None:
+        texts = list(waiting)
+        waiting.clear()
+        count = counter._count
+        counts = dict(zip(texts, map(count, texts), strict=True))
+        if len(counter._cache) + len(counts) <= counter.MAX_CACHED:
+            counter._cache.update(counts)
+        tokens = counts.__getitem__
+        for i, later, later_assistant in sums:
+            extra = sum(map(tokens, later_assistant))
+            totals[i] += sum(map(tokens, later)) + extra
+            assistant[i] += extra
+        sums.clear()
+
     for line, ex in examples:
         last = line
         fast = None
@@ -875,7 +919,9 @@ def _tally(
         if fast is None and chat:
             fast = _fast_chat(ex, get, miss, seen)
         if fast is not None:
-            n, total, tokens, system, user, trainable = fast
+            n, total, tokens, system, user, trainable, later, later_assistant = fast
+            if later or later_assistant:
+                sums.append((len(totals), later, later_assistant))
             n_messages.append(n)
             assistant.append(tokens)
             if not system:
@@ -893,8 +939,14 @@ def _tally(
             n_messages.append(item.n_messages)
             assistant.append(counter.assistant_tokens(item.assistant))
         totals.append(total)
-        if limit is not None and total > limit:
-            found.warn("over_token_limit", line)
+        counted.append(line)
+        if len(waiting) >= _WAITING:
+            count_waiting()
+    count_waiting()
+    if limit is not None:
+        for line, total in zip(counted, totals, strict=True):
+            if total > limit:
+                found.warn("over_token_limit", line)
     part = _Part(found, last, n_examples)
     part.n_messages, part.totals, part.assistant = n_messages, totals, assistant
     return part
