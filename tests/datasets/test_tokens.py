@@ -152,3 +152,5 @@ def test_fast_counter_is_exact_on_awkward_text(name: str) -> None:
         "ab1" * 50_000,
     ]
     assert [count(t) for t in awkward] == [len(encode(t)) for t in awkward]
+    assert COUNTERS[name].count_all(awkward) == [len(encode(t)) for t in awkward]
+    assert COUNTERS[name].count_all(awkward[:4]) == [len(encode(t)) for t in awkward[:4]]

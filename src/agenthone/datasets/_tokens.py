@@ -18,6 +18,7 @@ releases the GIL; bpe-openai's does not, so validation of a file spreads over pr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import lzma
@@ -166,29 +167,37 @@ def fast_counter(encoding: str) -> tuple[Callable[[str], int], str]:
     bpe-openai's ``count`` for cl100k_base and o200k_base when it is installed (it holds the GIL: spread
     it over processes), else tiktoken (which releases the GIL: threads share it).
     """
-    if encoding in _BPE_OPENAI:
-        try:
-            with warnings.catch_warnings():  # its package reads data files with a deprecated importlib call
-                warnings.simplefilter("ignore", DeprecationWarning)
-                from bpe_openai import _bindings
-        except ImportError:
-            pass
-        else:
-            native = _bindings.tokenizer_for_encoding(encoding).count
+    native = _bpe_openai_count(encoding)
+    if native is not None:
 
-            def count_bpe(text: str) -> int:
-                try:
-                    return int(native(text))
-                except UnicodeEncodeError:
-                    return int(native(_sanitized(text)))
+        def count_bpe(text: str) -> int:
+            try:
+                return native(text)
+            except UnicodeEncodeError:
+                return native(_sanitized(text))
 
-            return count_bpe, "bpe-openai"
+        return count_bpe, "bpe-openai"
     encode = get_encoding(encoding).encode_ordinary
 
     def count_tiktoken(text: str) -> int:
         return len(encode(text))
 
     return count_tiktoken, "tiktoken"
+
+
+@functools.cache
+def _bpe_openai_count(encoding: str) -> Callable[[str], int] | None:
+    """bpe-openai's own ``count`` (text that is not valid UTF-8 raises UnicodeEncodeError), if it has one."""
+    if encoding not in _BPE_OPENAI:
+        return None
+    try:
+        with warnings.catch_warnings():  # its package reads data files with a deprecated importlib call
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from bpe_openai import _bindings
+    except ImportError:
+        return None
+    count: Callable[[str], int] = _bindings.tokenizer_for_encoding(encoding).count
+    return count
 
 
 def _default_threads() -> int:
@@ -220,6 +229,7 @@ class TokenCounter:
     def __init__(self, encoding: str = "o200k_base", *, threads: int | None = None) -> None:
         self.encoding_name = encoding
         self._count, self.tokenizer = fast_counter(encoding)
+        self._native = _bpe_openai_count(encoding)
         self._encoding: tiktoken.Encoding | None = None if self.tokenizer == "bpe-openai" else get_encoding(encoding)
         self.threads = max(1, threads) if threads else _default_threads()
         self._cache: dict[str, int] = {}
@@ -260,6 +270,15 @@ class TokenCounter:
             return n
 
         return cache.get, miss
+
+    def count_all(self, texts: list[str]) -> list[int]:
+        """The counts of many texts, none of them remembered or looked up (the caller dedups)."""
+        if self._native is not None:
+            try:
+                return list(map(self._native, texts))
+            except UnicodeEncodeError:  # a lone surrogate somewhere: text by text
+                pass
+        return list(map(self._count, texts))
 
     def count_many(self, texts: Sequence[str | None]) -> list[int]:
         """Counts of many texts (None counts 0)."""

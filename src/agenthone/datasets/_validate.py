@@ -887,11 +887,13 @@ def _tally(
     def count_waiting() -> None:
         texts = list(waiting)
         waiting.clear()
-        count = counter._count
-        counts = dict(zip(texts, map(count, texts), strict=True))
-        if len(counter._cache) + len(counts) <= counter.MAX_CACHED:
-            counter._cache.update(counts)
-        tokens = counts.__getitem__
+        cache = counter._cache
+        counts = counter.count_all(texts)
+        if len(cache) + len(texts) <= counter.MAX_CACHED:
+            cache.update(zip(texts, counts, strict=True))
+            tokens = cache.__getitem__
+        else:
+            tokens = dict(zip(texts, counts, strict=True)).__getitem__
         for i, later, later_assistant in sums:
             extra = sum(map(tokens, later_assistant))
             totals[i] += sum(map(tokens, later)) + extra
