@@ -1038,6 +1038,7 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
     import multiprocessing
     import sys
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     size = path.stat().st_size
     cuts = _cuts(path, size, min(4 * workers, size // _PART_BYTES))
@@ -1060,6 +1061,8 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
             done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
             for future in futures:
                 done += future.result()
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the whole file in this process
+        return [_tally(_lines(path), format, TokenCounter(encoding, threads=1), limit, raw=True)]
     finally:
         if method == "fork":
             gc.unfreeze()
