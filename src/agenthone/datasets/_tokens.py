@@ -190,14 +190,46 @@ def _bpe_openai_count(encoding: str) -> Callable[[str], int] | None:
     """bpe-openai's own ``count`` (text that is not valid UTF-8 raises UnicodeEncodeError), if it has one."""
     if encoding not in _BPE_OPENAI:
         return None
+    bindings = _bpe_openai_bindings()
+    if bindings is None:
+        return None
+    count: Callable[[str], int] = bindings.tokenizer_for_encoding(encoding).count
+    return count
+
+
+def _bpe_openai_bindings() -> Any:
+    """bpe-openai's Rust extension, loaded on its own: the package's ``__init__`` spends about half a second
+    building tiktoken-compatible tables that counting does not need (imported normally when that fails)."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("bpe_openai")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = Path(folder) / f"_bindings{suffix}"
+            if path.is_file():
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", str(path))
+                    module_spec = importlib.util.spec_from_file_location("bpe_openai._bindings", path, loader=loader)
+                    if module_spec is None:
+                        continue
+                    module = importlib.util.module_from_spec(module_spec)
+                    loader.exec_module(module)
+                except ImportError:
+                    continue
+                return module
     try:
         with warnings.catch_warnings():  # its package reads data files with a deprecated importlib call
             warnings.simplefilter("ignore", DeprecationWarning)
             from bpe_openai import _bindings
     except ImportError:
         return None
-    count: Callable[[str], int] = _bindings.tokenizer_for_encoding(encoding).count
-    return count
+    return _bindings
 
 
 def _default_threads() -> int:
