@@ -772,8 +772,10 @@ class _TypedChat:
         get: Callable[[str], int | None],
         miss: Callable[[str], int],
     ) -> None:
-        self.decode, self.roles, self.unset = typed
+        self.decode, roles, self.unset = typed
         self.parse, self.get, self.miss = parse, get, miss
+        # each message's own tokens: 3, and its role's
+        self.roles = {cls: (role, 3 + (get(role) or miss(role))) for cls, role in roles.items()}
         self.seen: dict[bytes, int] = {}
         self.waiting: dict[str, None] = {}
 
@@ -802,9 +804,8 @@ class _TypedChat:
         assistant = 0
         system = user = has_assistant = trainable = False
         for m in messages:
-            role = roles[m.__class__]
-            n = get(role)
-            total += 3 + (self.miss(role) if n is None else n)
+            role, n = roles[m.__class__]
+            total += n
             if role == "assistant":
                 has_assistant = True
                 text = m.content
