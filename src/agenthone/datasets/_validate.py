@@ -853,7 +853,7 @@ class _TypedChat:
         return len(messages), total + assistant, assistant, system, user, trainable, later, later_assistant
 
 
-_WAITING = 4096
+_WAITING = 32768
 """Texts that wait to be counted together (see :class:`_TypedChat`) at most."""
 
 
