@@ -94,3 +94,63 @@ def test_cookbook_message_count() -> None:
     messages = [{"role": "system", "content": "Be kind."}, {"role": "user", "name": "bob", "content": "Hi there"}]
     expected = 3 + sum(3 + sum(len(enc.encode(v)) for v in m.values()) + (1 if "name" in m else 0) for m in messages)
     assert counter.message_tokens(messages) == expected
+
+
+def _texts_of(value: object) -> list[str]:
+    """Every string of a parsed JSON value, and each object's compact JSON (as values are counted)."""
+    import json
+
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        out = [json.dumps(value, ensure_ascii=False, separators=(",", ":"))]
+        return out + [t for v in value.values() for t in _texts_of(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts_of(v)]
+    return []
+
+
+def test_counts_equal_tiktoken_on_the_public_data() -> None:
+    """Whatever tokenizer counts (bpe-openai when installed), every text of the public data set counts
+    exactly what tiktoken counts, in both shipped encodings."""
+    import json
+
+    from tests.conftest import shared_data
+
+    texts: set[str] = set()
+    for folder in ("cookbook", "defacto", "bfcl"):
+        for path in sorted(shared_data(folder).glob("*.json*")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    texts.update(_texts_of(json.loads(line)))
+    assert len(texts) > 10_000
+    for counter in COUNTERS.values():
+        assert counter.tokenizer in ("bpe-openai", "tiktoken")
+        encode = counter.encoding.encode_ordinary
+        mismatched = [t[:80] for t in texts if counter.count(t) != len(encode(t))]
+        assert not mismatched, (counter.encoding_name, counter.tokenizer, mismatched[:5])
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_fast_counter_is_exact_on_awkward_text(name: str) -> None:
+    from agenthone.datasets._tokens import fast_counter
+
+    count, _ = fast_counter(name)
+    encode = COUNTERS[name].encoding.encode_ordinary
+    awkward = [
+        "",
+        " ",
+        "   \n\n\t  ",
+        "<|endoftext|> is text here",
+        "<|fim_prefix|><|im_start|>",
+        "lone \ud800 surrogate",
+        "\udc00",
+        "naïve café 🙂 👨‍👩‍👧 你好 ｆｕｌｌ",
+        "1234567890 3.14159 $12.50 2026-11-03",
+        "I'll we've THEY'RE ’s",
+        "x" * 100_000,
+        "ab1" * 50_000,
+    ]
+    assert [count(t) for t in awkward] == [len(encode(t)) for t in awkward]
+    assert COUNTERS[name].count_all(awkward) == [len(encode(t)) for t in awkward]
+    assert COUNTERS[name].count_all(awkward[:4]) == [len(encode(t)) for t in awkward[:4]]

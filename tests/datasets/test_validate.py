@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agenthone.datasets import ValidationError, default_epochs, validate_file
 from tests.conftest import shared_data, write_jsonl
@@ -211,12 +213,16 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path) -> None:
     assert json.loads(path.read_text())["messages"][0]["role"] == "system"
 
 
-def test_counts_are_exact_and_the_same_on_any_number_of_threads(tmp_path: Path) -> None:
-    """More examples than one counting batch, many distinct texts: every figure equals a per-example
-    cookbook count, whether the texts are token-counted on one thread or several."""
+def test_counts_are_exact_and_the_same_on_any_number_of_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many distinct texts: every figure equals a per-example cookbook count, whether the file is read and
+    counted in this process or shared out between worker processes in stretches of lines."""
     import random
 
     import tiktoken
+
+    from agenthone.datasets import _validate
 
     rng = random.Random(7)
     words = [
@@ -241,7 +247,6 @@ def test_counts_are_exact_and_the_same_on_any_number_of_threads(tmp_path: Path) 
         examples.append({"messages": [SYSTEM, user, answer]})
     examples[4200] = {"messages": [SYSTEM, USER, {"role": "assistant", "content": "word " * 20000}]}
     examples[4300] = [1, 2]
-    path = write_jsonl(tmp_path / "many.jsonl", examples)
 
     enc = tiktoken.get_encoding("cl100k_base")
     expected = [
@@ -249,9 +254,155 @@ def test_counts_are_exact_and_the_same_on_any_number_of_threads(tmp_path: Path) 
         for e in examples
         if isinstance(e, dict)
     ]
-    one, several = (validate_file(path, model="gpt-3.5-turbo", threads=n) for n in (1, 3))
+    examples[10] = ""  # a blank line
+    path = write_jsonl(tmp_path / "many.jsonl", examples)
+    expected = [e for i, e in enumerate(expected) if i != 10]
+    one = validate_file(path, model="gpt-3.5-turbo", threads=1)
+    monkeypatch.setattr(_validate, "_PART_BYTES", 16 << 10)  # a few hundred lines per stretch
+    monkeypatch.setattr(_validate, "_WAITING", 50)  # texts counted together many times per stretch
+    several = validate_file(path, model="gpt-3.5-turbo", threads=3)
+    assert len(_validate._cuts(path, path.stat().st_size, 12)) == 13
+    assert one.warnings["blank_line"] == several.warnings["blank_line"] == [11]
     assert one.example_tokens == several.example_tokens == expected
     assert one.errors == several.errors == {"data_type": [4301]}
     assert one.over_limit == several.over_limit == [4201]
     assert one.distributions == several.distributions
     assert one.billed_tokens == several.billed_tokens
+
+
+# -- the inline checks of usual chat examples never change a finding --------------------------------
+
+_CALL = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+_TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+_MESSAGES = st.sampled_from(
+    [
+        SYSTEM,
+        USER,
+        ASSISTANT,
+        {"role": "developer", "content": "Be terse."},
+        {**ASSISTANT, "weight": 0},
+        {**ASSISTANT, "weight": 1},
+        {**ASSISTANT, "weight": 1.0},
+        {**ASSISTANT, "weight": True},
+        {**ASSISTANT, "weight": 2},
+        {**USER, "weight": 1},
+        {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+        {"role": "assistant", "tool_calls": [_CALL]},
+        {"role": "assistant", "content": None, "tool_calls": [_CALL], "weight": 0},
+        {"role": "assistant", "content": "Checking.", "tool_calls": [_CALL]},
+        {"role": "assistant", "content": None, "tool_calls": [{"type": "function"}]},
+        {"role": "assistant", "content": None, "tool_calls": [{**_CALL, "extra": 1.5}]},
+        {"role": "user", "content": None, "tool_calls": [_CALL]},
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"ok": true}'},
+        {"role": "tool", "content": '{"ok": true}'},
+        {"role": "tool", "tool_call_id": 7, "content": "x"},
+        {"role": "user", "name": "bob", "content": "Hi"},
+        {"role": "function", "name": "f", "content": "{}"},
+        {"role": "robot", "content": "beep"},
+        {"role": "assistant"},
+        {"role": "assistant", "content": ""},
+        {"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+        {"role": "user", "content": "Hi", "mood": 1},
+        {"content": "no role"},
+        "not a message",
+        ["a", "list"],
+    ]
+)
+_EXAMPLES = st.one_of(
+    st.builds(lambda m: {"messages": m}, st.lists(_MESSAGES, max_size=6)),
+    st.builds(
+        lambda m, t: {"messages": m, "tools": t},
+        st.lists(_MESSAGES, min_size=1, max_size=5),
+        st.sampled_from([[_TOOL], [_TOOL, _TOOL], [], [{"name": "no_type"}], "tools", [{**_TOOL, "w": float("nan")}]]),
+    ),
+    st.builds(lambda m: {"messages": m, "parallel_tool_calls": False}, st.lists(_MESSAGES, min_size=1, max_size=3)),
+    st.builds(lambda m: {"messages": m, "other": 1}, st.lists(_MESSAGES, min_size=1, max_size=3)),
+    st.sampled_from([{"messages": "x"}, {}, [1], "text", 3, None]),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_EXAMPLES, min_size=1, max_size=12), st.sampled_from(["", " ", "\t"]))
+def test_inline_checks_agree_with_the_full_checks(examples: list[Any], space: str) -> None:
+    """In memory (dicts) and in a file (typed lines): the same report as the full checks of every line."""
+    import tempfile
+
+    from agenthone.datasets import _validate
+    from agenthone.datasets._validate import as_numbered, validate_examples
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.jsonl"
+        path.write_text("".join(json.dumps(e, separators=(",", ":" + space)) + "\n" for e in examples))
+        typed = validate_file(path, model="gpt-4o-mini")
+        fast = validate_examples(as_numbered(examples), model="gpt-4o-mini")
+        originals = _validate._fast_chat, _validate._typed_chat_decoder
+        _validate._fast_chat = lambda *args: None
+        _validate._typed_chat_decoder = lambda: None  # type: ignore[assignment]
+        try:
+            full = validate_examples(as_numbered(examples), model="gpt-4o-mini")
+            full_file = validate_file(path, model="gpt-4o-mini")
+        finally:
+            _validate._fast_chat, _validate._typed_chat_decoder = originals
+    assert fast.as_dict() == full.as_dict()
+    assert fast.example_tokens == full.example_tokens
+    assert typed.as_dict() == full_file.as_dict()
+    assert typed.example_tokens == full_file.example_tokens
+
+
+def test_usual_examples_take_the_inline_checks() -> None:
+    """The shapes a well-formed file is made of are checked inline (else the speed is lost, not the result)."""
+    from agenthone.datasets import _validate
+    from agenthone.datasets._tokens import TokenCounter
+    from agenthone.datasets._validate import _fast_chat
+
+    counter = TokenCounter("o200k_base")
+    get, miss = counter.lookups()
+    usual = [
+        GOOD,
+        {"messages": [{"role": "developer", "content": "x"}, USER, {**ASSISTANT, "weight": 0}, ASSISTANT]},
+        {
+            "messages": [
+                USER,
+                {"role": "assistant", "content": None, "tool_calls": [_CALL]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "{}"},
+                ASSISTANT,
+            ],
+            "tools": [_TOOL],
+        },
+    ]
+    decoder = _validate._typed_chat_decoder()
+    assert decoder is not None
+    typed = _validate._TypedChat(decoder, _validate._json_loads(), get, miss)
+    for example in usual:
+        assert _fast_chat(example, get, miss, {}) is not None, example
+        line = json.dumps(example).encode()
+        assert typed(line) is not None, example
+
+
+def test_json_that_msgspec_refuses_is_read_as_json_reads_it(tmp_path: Path) -> None:
+    """NaN, integers beyond 64 bits, lone surrogates and a BOM are valid for Python's json: so they stay."""
+    lines = [
+        '\ufeff{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}',
+        '{"messages": [{"role": "user", "content": "\\ud800 lone"}, {"role": "assistant", "content": "ok"}]}',
+        json.dumps({**GOOD, "tools": [{**_TOOL, "function": {"name": "f", "big": 2**70}}]}),
+        json.dumps({**GOOD, "tools": [{**_TOOL, "function": {"name": "f", "x": float("nan")}}]}),
+        json.dumps({**GOOD, "tools": [{**_TOOL, "function": {"name": "f", "x": None}}]}),
+        '{"messages": [',
+        b"\xff\xfe not utf-8".decode("latin-1"),
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes("\n".join(lines).encode("utf-8").replace("ÿþ".encode(), b"\xff\xfe") + b"\r\n")
+    report = validate_file(path, model="gpt-4o-mini")
+    assert report.errors == {"invalid_json": [6, 7]}
+    assert report.n_examples == 7
+    import tiktoken
+
+    enc = tiktoken.get_encoding("o200k_base")
+    expected = []
+    for line in path.read_bytes().split(b"\n")[:5]:
+        example = json.loads(line)
+        total = 3 + sum(3 + sum(len(enc.encode_ordinary(v)) for v in m.values()) for m in example["messages"])
+        if "tools" in example:
+            total += len(enc.encode_ordinary(json.dumps(example["tools"], ensure_ascii=False, separators=(",", ":"))))
+        expected.append(total)
+    assert report.example_tokens == expected

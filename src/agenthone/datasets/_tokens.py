@@ -6,15 +6,19 @@ tiktoken normally downloads its encoding files on first use. agenthone ships ``c
 the file's URL. Each file is checked against the sha256 that tiktoken itself expects before it is
 written, and tiktoken checks it again when it reads it, so a count is either exact or refused.
 
-:class:`TokenCounter` counts with ``Encoding.encode_ordinary`` (special-token text counts as ordinary
+:class:`TokenCounter` counts ``len(Encoding.encode_ordinary(text))`` (special-token text counts as ordinary
 text instead of raising) and remembers the count of each distinct string, so the roles, a system prompt
 shared by thousands of examples and an assistant message counted twice (total and assistant tokens, as
-the cookbook does) are encoded once. :meth:`TokenCounter.prime` encodes many new strings at once on
-several threads (tiktoken's encoder releases the GIL), which is how validation scales with the cores.
+the cookbook does) are encoded once. For ``cl100k_base`` and ``o200k_base`` it counts with bpe-openai's
+Rust tokenizer when that is installed (the same counts as tiktoken, checked by the tests on real data,
+about 1.4x faster and without building the token list); :func:`fast_counter` gives that function.
+:meth:`TokenCounter.prime` encodes many new strings at once on several threads (tiktoken's encoder
+releases the GIL; bpe-openai's does not, so validation of a file spreads over processes instead).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import lzma
@@ -22,7 +26,8 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +43,7 @@ __all__ = [
     "TokenCounter",
     "encoding_for_model",
     "ensure_encodings",
+    "fast_counter",
     "get_encoding",
     "tiktoken_cache_dir",
 ]
@@ -146,6 +152,86 @@ def encoding_for_model(model: str) -> str:
         ) from None
 
 
+_BPE_OPENAI = frozenset({"cl100k_base", "o200k_base"})
+"""Encodings bpe-openai counts exactly like tiktoken (same ranks and pre-tokenizer)."""
+
+
+def _sanitized(text: str) -> str:
+    """What tiktoken encodes instead of a text that is not valid UTF-8 (lone surrogates replaced)."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def fast_counter(encoding: str) -> tuple[Callable[[str], int], str]:
+    """The fastest exact ``len(encode_ordinary(text))`` at hand for an encoding, and the tokenizer's name.
+
+    bpe-openai's ``count`` for cl100k_base and o200k_base when it is installed (it holds the GIL: spread
+    it over processes), else tiktoken (which releases the GIL: threads share it).
+    """
+    native = _bpe_openai_count(encoding)
+    if native is not None:
+
+        def count_bpe(text: str) -> int:
+            try:
+                return native(text)
+            except UnicodeEncodeError:
+                return native(_sanitized(text))
+
+        return count_bpe, "bpe-openai"
+    encode = get_encoding(encoding).encode_ordinary
+
+    def count_tiktoken(text: str) -> int:
+        return len(encode(text))
+
+    return count_tiktoken, "tiktoken"
+
+
+@functools.cache
+def _bpe_openai_count(encoding: str) -> Callable[[str], int] | None:
+    """bpe-openai's own ``count`` (text that is not valid UTF-8 raises UnicodeEncodeError), if it has one."""
+    if encoding not in _BPE_OPENAI:
+        return None
+    bindings = _bpe_openai_bindings()
+    if bindings is None:
+        return None
+    count: Callable[[str], int] = bindings.tokenizer_for_encoding(encoding).count
+    return count
+
+
+def _bpe_openai_bindings() -> Any:
+    """bpe-openai's Rust extension, loaded on its own: the package's ``__init__`` spends about half a second
+    building tiktoken-compatible tables that counting does not need (imported normally when that fails)."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("bpe_openai")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = Path(folder) / f"_bindings{suffix}"
+            if path.is_file():
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", str(path))
+                    module_spec = importlib.util.spec_from_file_location("bpe_openai._bindings", path, loader=loader)
+                    if module_spec is None:
+                        continue
+                    module = importlib.util.module_from_spec(module_spec)
+                    loader.exec_module(module)
+                except ImportError:
+                    continue
+                return module
+    try:
+        with warnings.catch_warnings():  # its package reads data files with a deprecated importlib call
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from bpe_openai import _bindings
+    except ImportError:
+        return None
+    return _bindings
+
+
 def _default_threads() -> int:
     try:
         cores = len(os.sched_getaffinity(0))
@@ -165,6 +251,7 @@ class TokenCounter:
     """Exact token counts in one encoding, remembered per distinct string.
 
     ``threads`` (default: the usable cores, at most 8) is how many strings :meth:`prime` encodes at once.
+    ``tokenizer`` names what counts (``"bpe-openai"`` or ``"tiktoken"``, see :func:`fast_counter`).
     """
 
     MAX_CACHED = 1_000_000
@@ -173,10 +260,18 @@ class TokenCounter:
 
     def __init__(self, encoding: str = "o200k_base", *, threads: int | None = None) -> None:
         self.encoding_name = encoding
-        self.encoding = get_encoding(encoding)
+        self._count, self.tokenizer = fast_counter(encoding)
+        self._native = _bpe_openai_count(encoding)
+        self._encoding: tiktoken.Encoding | None = None if self.tokenizer == "bpe-openai" else get_encoding(encoding)
         self.threads = max(1, threads) if threads else _default_threads()
-        self._encode = self.encoding.encode_ordinary
         self._cache: dict[str, int] = {}
+
+    @property
+    def encoding(self) -> tiktoken.Encoding:
+        """The tiktoken encoding (loaded on first use when bpe-openai counts)."""
+        if self._encoding is None:
+            self._encoding = get_encoding(self.encoding_name)
+        return self._encoding
 
     @classmethod
     def for_model(cls, model: str) -> TokenCounter:
@@ -188,10 +283,34 @@ class TokenCounter:
             return 0
         n = self._cache.get(text)
         if n is None:
-            n = len(self._encode(text))
+            n = self._count(text)
             if len(self._cache) < self.MAX_CACHED:
                 self._cache[text] = n
         return n
+
+    def lookups(self) -> tuple[Callable[[str], int | None], Callable[[str], int]]:
+        """``(get, miss)`` for tight loops: ``get(text)`` is the remembered count or None, ``miss(text)``
+        counts a text that ``get`` did not know (and remembers it). ``get(t) or miss(t)`` is ``count(t)``."""
+        cache = self._cache
+        count = self._count
+        cap = self.MAX_CACHED
+
+        def miss(text: str) -> int:
+            n = count(text)
+            if len(cache) < cap:
+                cache[text] = n
+            return n
+
+        return cache.get, miss
+
+    def count_all(self, texts: list[str]) -> list[int]:
+        """The counts of many texts, none of them remembered or looked up (the caller dedups)."""
+        if self._native is not None:
+            try:
+                return list(map(self._native, texts))
+            except UnicodeEncodeError:  # a lone surrogate somewhere: text by text
+                pass
+        return list(map(self._count, texts))
 
     def count_many(self, texts: Sequence[str | None]) -> list[int]:
         """Counts of many texts (None counts 0)."""
@@ -215,11 +334,13 @@ class TokenCounter:
             return
         if len(cache) + len(missing) > self.MAX_CACHED:
             cache.clear()
-        encode = self._encode
         if self.threads == 1 or len(missing) < self.PARALLEL_FROM:
-            cache.update((t, len(encode(t))) for t in missing)
+            count = self._count
+            cache.update((t, count(t)) for t in missing)
             return
         from concurrent.futures import ThreadPoolExecutor
+
+        encode = self.encoding.encode_ordinary
 
         def count_slice(texts: list[str]) -> list[int]:
             return [len(encode(t)) for t in texts]

@@ -15,16 +15,17 @@ a training instruction, not text the model sees.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agenthone.datasets._prices import ModelInfo, default_model_for, model_info
-from agenthone.datasets._tokens import TokenCounter
+from agenthone.datasets._tokens import TokenCounter, _default_threads
 from agenthone.errors import HoneError
 
 if TYPE_CHECKING:
@@ -222,22 +223,60 @@ class ValidationReport:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def _read_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed JSON or _Invalid/_Blank marker) for each line of a JSONL file."""
+def _json_loads() -> Callable[[bytes], Any]:
+    """``json.loads`` of one line, through msgspec's faster decoder first when it is installed.
+
+    msgspec refuses a few things ``json`` accepts (NaN, infinity, lone surrogates, a BOM, deep nesting):
+    such lines go through ``json.loads``, so what is valid JSON and what it parses to never changes.
+    """
     loads = json.loads
+    fast: Callable[[bytes], Any] | None
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency
+        fast = None
+    else:
+        fast = msgspec.json.Decoder().decode
+
+    def parse(raw: bytes) -> Any:
+        if fast is not None:
+            try:
+                return fast(raw)
+            except (ValueError, RecursionError):
+                pass
+        try:
+            return loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _INVALID
+
+    return parse
+
+
+_BLOCK = 8 << 20
+"""Bytes read at once (then cut at the last newline): large reads, no per-line I/O, bounded memory."""
+
+
+def _blocks(path: Path, start: int = 0, end: int | None = None) -> Iterator[list[bytes]]:
+    """The lines (without their newline) of the bytes ``start:end`` of a file, a few MiB at a time."""
     try:
         fh = path.open("rb")
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from None
     with fh:
-        for n, raw in enumerate(fh, 1):
-            if not raw.strip():
-                yield n, _BLANK
-                continue
-            try:
-                yield n, loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                yield n, _INVALID
+        fh.seek(start)
+        left = -1 if end is None else end - start
+        rest = b""
+        while left:
+            data = fh.read(_BLOCK if left < 0 else min(_BLOCK, left))
+            if not data:
+                break
+            if left > 0:
+                left -= len(data)
+            lines = (rest + data).split(b"\n")
+            rest = lines.pop()
+            yield lines
+        if rest:
+            yield [rest]
 
 
 class _Marker:
@@ -519,73 +558,542 @@ def _checked(ex: Any, line: int, format: str, found: _Findings) -> _Counted | No
     return _Counted(line, len(msgs), (msgs,), assistant=msgs)
 
 
-_BATCH = 4096
-"""Examples checked before their new strings are token-counted together (on several threads)."""
+_PLAIN_ROLES = frozenset({"system", "developer", "user"})
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""``_as_text`` of a value that is not text: compact JSON, as ``json.dumps`` writes it with these options."""
 
 
-def validate_examples(
+def _json_key() -> Callable[[Any], bytes] | None:
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency
+        return None
+    return msgspec.json.encode
+
+
+_JSON_KEY = _json_key()
+_TOOLS_INVALID = -1
+
+
+def _tools_tokens(
+    tools: Any, get: Callable[[str], int | None], miss: Callable[[str], int], seen: dict[bytes, int]
+) -> int:
+    """Tokens of a valid ``tools`` list (``_TOOLS_INVALID`` when invalid), remembered per distinct list.
+
+    Most files repeat a few tool lists on thousands of lines: they are told apart by their msgspec JSON,
+    which two different values share only when NaN or infinity (msgspec's ``null``) is involved, so a key
+    with ``null`` in it is not used; the count itself is of the ``json.dumps`` text, as for any value.
+    """
+    key = None
+    if _JSON_KEY is not None:
+        try:
+            key = _JSON_KEY(tools)
+        except (TypeError, ValueError, RecursionError):
+            key = None
+        if key is not None:
+            if b"null" in key:
+                key = None
+            else:
+                n = seen.get(key)
+                if n is not None:
+                    return n
+    if not _valid_tools(tools):
+        n = _TOOLS_INVALID
+    else:
+        text = _JSON_TEXT(tools)
+        found = get(text)
+        n = miss(text) if found is None else found
+    if key is not None:
+        seen[key] = n
+    return n
+
+
+def _fast_chat(
+    ex: Any, get: Callable[[str], int | None], miss: Callable[[str], int], seen: dict[bytes, int]
+) -> tuple[Any, ...] | None:
+    """Counts of an OpenAI chat example made only of the usual messages, checked inline.
+
+    The usual messages are ``{role, content}`` for system/developer/user/assistant with text content
+    (assistant: with ``weight`` 0 or 1 too), ``{role: tool, content, tool_call_id}`` and assistant
+    ``{role, content: None, tool_calls}`` with valid calls; the example has them and an optional valid
+    ``tools`` list. Such an example has no error, so (messages, total tokens, assistant tokens, has system,
+    has user, has a trainable assistant message) is all there is to know. Anything else gives None: the
+    full checks of :func:`_checked` then run, so findings never depend on this shortcut.
+    """
+    if ex.__class__ is not dict:
+        return None
+    messages = ex.get("messages")
+    if messages.__class__ is not list or not messages:
+        return None
+    total = 3
+    if len(ex) != 1:
+        tools = ex.get("tools")
+        if len(ex) != 2 or tools.__class__ is not list:
+            return None
+        n = _tools_tokens(tools, get, miss, seen)
+        if n == _TOOLS_INVALID:
+            return None
+        total += n
+    assistant = 0
+    system = user = has_assistant = trainable = False
+    for m in messages:
+        if m.__class__ is not dict:
+            return None
+        role = m.get("role")
+        content = m.get("content")
+        size = len(m)
+        if role == "assistant":
+            has_assistant = True
+            if content.__class__ is str and content:
+                if size == 3:
+                    weight = m.get("weight")
+                    if weight.__class__ is not int or weight not in (0, 1):
+                        return None
+                    trainable = trainable or weight == 1
+                elif size == 2:
+                    trainable = True
+                else:
+                    return None
+                n = get(content) or miss(content)
+                assistant += n
+                total += n
+            elif content is None and "tool_calls" in m and size == 2 + ("content" in m):
+                calls = m["tool_calls"]
+                if not _valid_tool_calls(calls):
+                    return None
+                trainable = True
+                text = _JSON_TEXT(calls)
+                total += get(text) or miss(text)
+            else:
+                return None
+        elif role in _PLAIN_ROLES:
+            if size != 2 or content.__class__ is not str or not content:
+                return None
+            if role == "user":
+                user = True
+            else:
+                system = True
+            total += get(content) or miss(content)
+        elif role == "tool":
+            call_id = m.get("tool_call_id")
+            if size != 3 or content.__class__ is not str or not content or call_id.__class__ is not str:
+                return None
+            total += (get(content) or miss(content)) + (get(call_id) or miss(call_id))
+        else:
+            return None
+        total += 3 + (get(role) or miss(role))
+    if not has_assistant:
+        return None
+    return len(messages), total, assistant, system, user, trainable, (), ()
+
+
+class _Part:
+    """What a stretch of numbered lines adds up to; parts of a file are merged in line order."""
+
+    __slots__ = ("assistant", "counts", "errors", "lines", "n_examples", "n_messages", "totals", "warnings")
+
+    def __init__(self, found: _Findings, lines: int, n_examples: int) -> None:
+        self.errors = dict(found.errors)
+        self.counts = dict(found.counts)
+        self.warnings = dict(found.warnings)
+        self.lines = lines
+        self.n_examples = n_examples
+        self.n_messages: list[int] = []
+        self.totals: list[int] = []
+        self.assistant: list[int] = []
+
+
+@functools.cache
+def _typed_chat_decoder() -> tuple[Callable[[bytes], Any], dict[type, str], Any] | None:
+    """A msgspec decoder that accepts only usual OpenAI chat lines (see :func:`_fast_chat`), typed.
+
+    It checks in C what :func:`_fast_chat` checks in Python: known roles (the role picks the message
+    type), non-empty text content, ``tool_call_id`` text, ``weight`` 0 or 1, no other key. What it cannot
+    say (an assistant message needs content or tool calls, the tool calls' shape, the tools' shape) is
+    checked by :func:`_typed_chat`; tool calls and tools stay raw JSON until then. A line it refuses, or
+    that :func:`_typed_chat` gives up on, is read again as plain JSON and checked in full.
+    """
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - msgspec is a dependency
+        return None
+    from typing import Annotated, Union
+
+    text = Annotated[str, msgspec.Meta(min_length=1)]
+    unset = msgspec.UnsetType
+    options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True}
+    # defstruct, not class statements: the field types are objects here, not annotations resolved later
+    system = msgspec.defstruct("System", [("content", text)], tag="system", **options)
+    developer = msgspec.defstruct("Developer", [("content", text)], tag="developer", **options)
+    user = msgspec.defstruct("User", [("content", text)], tag="user", **options)
+    tool = msgspec.defstruct("Tool", [("content", text), ("tool_call_id", str)], tag="tool", **options)
+    assistant = msgspec.defstruct(
+        "Assistant",
+        [
+            ("content", Union[text, None, unset], msgspec.UNSET),  # noqa: UP007
+            ("tool_calls", Union[msgspec.Raw, unset], msgspec.UNSET),  # noqa: UP007
+            ("weight", Union[Literal[0, 1], unset], msgspec.UNSET),  # noqa: UP007
+        ],
+        tag="assistant",
+        **options,
+    )
+    messages = list[Union[system, developer, user, assistant, tool]]  # type: ignore[valid-type]  # noqa: UP007
+    example = msgspec.defstruct(
+        "Example",
+        [("messages", messages), ("tools", Union[msgspec.Raw, unset], msgspec.UNSET)],  # noqa: UP007
+        forbid_unknown_fields=True,
+    )
+    decode: Callable[[bytes], Any] = msgspec.json.Decoder(example).decode
+    roles: dict[type, str] = {
+        system: "system",
+        developer: "developer",
+        user: "user",
+        tool: "tool",
+        assistant: "assistant",
+    }
+    return decode, roles, msgspec.UNSET
+
+
+class _TypedChat:
+    """:func:`_fast_chat` of a line read by :func:`_typed_chat_decoder` (same rules), or None.
+
+    Texts not counted yet are not counted here: they wait in :attr:`waiting` (each once) and the result
+    names them, (``..., texts of the total, texts of the assistant tokens``); :func:`_tally` counts them
+    together, in one tight loop, and adds them up. Each raw ``tools`` text is counted once (equal bytes,
+    equal value).
+    """
+
+    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset", "waiting")
+
+    def __init__(
+        self,
+        typed: tuple[Callable[[bytes], Any], dict[type, str], Any],
+        parse: Callable[[bytes], Any],
+        get: Callable[[str], int | None],
+        miss: Callable[[str], int],
+    ) -> None:
+        self.decode, roles, self.unset = typed
+        self.parse, self.get, self.miss = parse, get, miss
+        # each message's own tokens: 3, and its role's
+        self.roles = {cls: (role, 3 + (get(role) or miss(role))) for cls, role in roles.items()}
+        self.seen: dict[bytes, int] = {}
+        self.waiting: dict[str, None] = {}
+
+    def __call__(self, line: bytes) -> tuple[Any, ...] | None:
+        try:
+            ex = self.decode(line)
+        except (ValueError, RecursionError):
+            return None
+        messages = ex.messages
+        if not messages:
+            return None
+        get, unset, roles, waiting = self.get, self.unset, self.roles, self.waiting
+        total = 3
+        if ex.tools is not unset:
+            raw = bytes(ex.tools)
+            n = self.seen.get(raw)
+            if n is None:
+                tools = self.parse(raw)
+                n = _tools_tokens(tools, get, self.miss, {}) if tools.__class__ is list else _TOOLS_INVALID
+                self.seen[raw] = n
+            if n == _TOOLS_INVALID:
+                return None
+            total += n
+        later: list[str] = []
+        later_assistant: list[str] = []
+        assistant = 0
+        system = user = has_assistant = trainable = False
+        for m in messages:
+            role, n = roles[m.__class__]
+            total += n
+            if role == "assistant":
+                has_assistant = True
+                text = m.content
+                if text.__class__ is str:
+                    if m.tool_calls is not unset:
+                        return None
+                    trainable = trainable or m.weight is unset or m.weight == 1
+                    n = get(text)
+                    if n is None:
+                        waiting[text] = None
+                        later_assistant.append(text)
+                    else:
+                        assistant += n
+                    continue
+                if m.tool_calls is unset or m.weight is not unset:
+                    return None
+                calls = self.parse(bytes(m.tool_calls))
+                if not _valid_tool_calls(calls):
+                    return None
+                trainable = True
+                text = _JSON_TEXT(calls)
+            elif role == "tool":
+                text = m.tool_call_id
+                n = get(text)
+                if n is None:
+                    waiting[text] = None
+                    later.append(text)
+                else:
+                    total += n
+                text = m.content
+            else:
+                if role == "user":
+                    user = True
+                else:
+                    system = True
+                text = m.content
+            n = get(text)
+            if n is None:
+                waiting[text] = None
+                later.append(text)
+            else:
+                total += n
+        if not has_assistant:
+            return None
+        return len(messages), total + assistant, assistant, system, user, trainable, later, later_assistant
+
+
+_WAITING = 32768
+"""Texts that wait to be counted together (see :class:`_TypedChat`) at most."""
+
+
+def _tally(
     examples: Iterable[tuple[int, Any]],
+    format: str,  # noqa: A002
+    counter: TokenCounter,
+    limit: int | None,
     *,
-    format: ValidationFormat | str = "openai-chat",  # noqa: A002 - the CLI option's name
-    model: str | None = None,
-    settings: Settings | None = None,
-    path: str | None = None,
-    threads: int | None = None,
-) -> ValidationReport:
-    """Validate parsed examples given as (line number, object) pairs; see :func:`validate_file`."""
-    if format not in VALIDATION_FORMATS:
-        raise ValidationError(f"unknown format {format!r}; expected one of {', '.join(VALIDATION_FORMATS)}")
-    info = model_info(model or default_model_for(format, settings), settings=settings)
-    counter = TokenCounter(info.encoding, threads=threads)
+    raw: bool = False,
+) -> _Part:
+    """Check and token-count numbered examples, each distinct text once (the counter remembers them).
+
+    With ``raw`` the examples are the lines of a file as bytes, read here (usual chat lines typed).
+    """
     found = _Findings()
     n_messages: list[int] = []
     totals: list[int] = []
     assistant: list[int] = []
+    counted: list[int] = []
     n_examples = 0
-    limit = info.max_tokens_per_example
-    batch: list[_Counted] = []
-    # a batch's new strings are token-counted in the background while the next batch is read and checked
-    # (the tokenizer releases the GIL), so reading, checking and counting overlap
-    from concurrent.futures import Future, ThreadPoolExecutor
+    last = 0
+    get, miss = counter.lookups()
+    seen: dict[bytes, int] = {}
+    chat = format == "openai-chat"
+    parse = _json_loads()
+    decoder = _typed_chat_decoder() if raw and chat else None
+    typed = _TypedChat(decoder, parse, get, miss) if decoder is not None else None
+    waiting: dict[str, None] = typed.waiting if typed is not None else {}
+    sums: list[tuple[int, list[str], list[str]]] = []
 
-    pending: list[tuple[list[_Counted], Future[None]]] = []
+    def count_waiting() -> None:
+        texts = list(waiting)
+        waiting.clear()
+        cache = counter._cache
+        counts = counter.count_all(texts)
+        if len(cache) + len(texts) <= counter.MAX_CACHED:
+            cache.update(zip(texts, counts, strict=True))
+            tokens = cache.__getitem__
+        else:
+            tokens = dict(zip(texts, counts, strict=True)).__getitem__
+        for i, later, later_assistant in sums:
+            extra = sum(map(tokens, later_assistant))
+            totals[i] += sum(map(tokens, later)) + extra
+            assistant[i] += extra
+        sums.clear()
 
-    def finish(items: list[_Counted], primed: Future[None]) -> None:
-        primed.result()
-        for item in items:
+    for line, ex in examples:
+        last = line
+        fast = None
+        if raw:
+            if not ex.strip():
+                found.warn("blank_line", line)
+                continue
+            if typed is not None:
+                fast = typed(ex)
+            if fast is None:
+                ex = parse(ex)
+        elif ex is _BLANK:
+            found.warn("blank_line", line)
+            continue
+        n_examples += 1
+        if ex is _INVALID:
+            found.error("invalid_json", line)
+            continue
+        if fast is None and chat:
+            fast = _fast_chat(ex, get, miss, seen)
+        if fast is not None:
+            n, total, tokens, system, user, trainable, later, later_assistant = fast
+            if later or later_assistant:
+                sums.append((len(totals), later, later_assistant))
+            n_messages.append(n)
+            assistant.append(tokens)
+            if not system:
+                found.warn("missing_system_message", line)
+            if not user:
+                found.warn("missing_user_message", line)
+            if not trainable:
+                found.warn("no_trainable_assistant_message", line)
+        else:
+            item = _checked(ex, line, format, found)
+            if item is None:
+                continue
             total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
             total += sum(counter.value_tokens(v) for v in item.extra)
             n_messages.append(item.n_messages)
-            totals.append(total)
             assistant.append(counter.assistant_tokens(item.assistant))
-            if limit is not None and total > limit:
-                found.warn("over_token_limit", item.line)
+        totals.append(total)
+        counted.append(line)
+        if len(waiting) >= _WAITING:
+            count_waiting()
+    count_waiting()
+    if limit is not None:
+        for line, total in zip(counted, totals, strict=True):
+            if total > limit:
+                found.warn("over_token_limit", line)
+    part = _Part(found, last, n_examples)
+    part.n_messages, part.totals, part.assistant = n_messages, totals, assistant
+    return part
 
-    def count_batch(background: ThreadPoolExecutor) -> None:
-        items = list(batch)
-        batch.clear()
-        values = [value for item in items for value in item.values()]
-        pending.append((items, background.submit(counter.prime, values)))
-        while len(pending) > 1:  # keep one batch in flight
-            finish(*pending.pop(0))
 
-    with ThreadPoolExecutor(1, thread_name_prefix="hone-validate") as background:
-        for line, ex in examples:
-            if ex is _BLANK:
-                found.warn("blank_line", line)
+def _lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(line number from 1, the line's bytes) for the lines of ``start:end``."""
+    n = 0
+    for lines in _blocks(path, start, end):
+        for raw in lines:
+            n += 1
+            yield n, raw
+
+
+_counters: dict[str, TokenCounter] = {}
+"""The counter of each encoding in a worker process (made before the workers fork, so they inherit it)."""
+_next_part: list[Any] = []
+"""In a worker process: the shared number of the next stretch to validate."""
+
+
+def _worker_counter(encoding: str) -> TokenCounter:
+    counter = _counters.get(encoding)
+    if counter is None:
+        counter = _counters[encoding] = TokenCounter(encoding, threads=1)
+    return counter
+
+
+def _init_worker(next_part: Any) -> None:
+    _next_part[:] = [next_part]
+
+
+def _claim(next_part: Any, parts: int) -> int | None:
+    with next_part.get_lock():
+        i: int = next_part.value
+        if i >= parts:
+            return None
+        next_part.value = i + 1
+    return i
+
+
+def _validate_stretches(
+    path: str,
+    cuts: list[int],
+    *,
+    format: str,  # noqa: A002
+    encoding: str,
+    limit: int | None,
+    counter: TokenCounter | None = None,
+    next_part: Any = None,
+) -> list[tuple[int, _Part]]:
+    """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left."""
+    counter = counter or _worker_counter(encoding)
+    next_part = next_part if next_part is not None else _next_part[0]
+    done = []
+    while (i := _claim(next_part, len(cuts) - 1)) is not None:
+        lines = _lines(Path(path), cuts[i], cuts[i + 1])
+        done.append((i, _tally(lines, format, counter, limit, raw=True)))
+    return done
+
+
+def _cuts(path: Path, size: int, parts: int) -> list[int]:
+    """Offsets that split a file into about ``parts`` stretches of whole lines."""
+    cuts = [0]
+    with path.open("rb") as fh:
+        for i in range(1, parts):
+            target = size * i // parts
+            if target <= cuts[-1]:
                 continue
-            n_examples += 1
-            if ex is _INVALID:
-                found.error("invalid_json", line)
-                continue
-            item = _checked(ex, line, format, found)
-            if item is not None:
-                batch.append(item)
-                if len(batch) >= _BATCH:
-                    count_batch(background)
-        count_batch(background)
-        while pending:
-            finish(*pending.pop(0))
+            fh.seek(target - 1)
+            fh.readline()  # to the start of the next line (target itself when a line ends just before it)
+            at = fh.tell()
+            if at >= size:
+                break
+            cuts.append(at)
+    cuts.append(size)
+    return cuts
+
+
+_PART_BYTES = 2 << 20
+"""A file is shared out between processes in stretches of at least this many bytes."""
+
+
+def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, workers: int) -> list[_Part]:  # noqa: A002
+    """Validate a file in this process and ``workers - 1`` others, each taking the next stretch of lines
+    while some are left (a few per process, so a process slowed down by others takes fewer)."""
+    import gc
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = path.stat().st_size
+    cuts = _cuts(path, size, min(4 * workers, size // _PART_BYTES))
+    counter = TokenCounter(encoding, threads=1)
+    if len(cuts) < 3 or workers < 2:
+        return [_tally(_lines(path), format, counter, limit, raw=True)]
+    # forked workers inherit the loaded tokenizer (and nothing to copy: the collector leaves what they
+    # inherit alone); elsewhere each loads its own
+    method = "fork" if sys.platform == "linux" else "spawn"
+    context = multiprocessing.get_context(method)
+    next_part = context.Value("i", 0)
+    if method == "fork":
+        _worker_counter(encoding)
+        gc.freeze()
+    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit}
+    try:
+        helpers = min(workers, len(cuts) - 1) - 1
+        with ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,)) as pool:
+            futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
+            done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
+            for future in futures:
+                done += future.result()
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the whole file in this process
+        return [_tally(_lines(path), format, TokenCounter(encoding, threads=1), limit, raw=True)]
+    finally:
+        if method == "fork":
+            gc.unfreeze()
+    return [part for _, part in sorted(done, key=lambda item: item[0])]
+
+
+def _report(
+    parts: Sequence[_Part],
+    *,
+    format: str,  # noqa: A002
+    info: ModelInfo,
+    path: str | None,
+) -> ValidationReport:
+    found = _Findings()
+    n_messages: list[int] = []
+    totals: list[int] = []
+    assistant: list[int] = []
+    n_examples = offset = 0
+    for part in parts:
+        for target, source in ((found.errors, part.errors), (found.warnings, part.warnings)):
+            for category, lines in source.items():
+                target[category].extend([n + offset for n in lines] if offset else lines)
+        for category, times in part.counts.items():
+            found.counts[category] += times
+        n_messages += part.n_messages
+        totals += part.totals
+        assistant += part.assistant
+        n_examples += part.n_examples
+        offset += part.lines
+    limit = info.max_tokens_per_example
     epochs = default_epochs(n_examples)
     billed = sum(min(limit, t) if limit else t for t in totals) * epochs
     return ValidationReport(
@@ -608,6 +1116,28 @@ def validate_examples(
     )
 
 
+def validate_examples(
+    examples: Iterable[tuple[int, Any]],
+    *,
+    format: ValidationFormat | str = "openai-chat",  # noqa: A002 - the CLI option's name
+    model: str | None = None,
+    settings: Settings | None = None,
+    path: str | None = None,
+    threads: int | None = None,
+) -> ValidationReport:
+    """Validate parsed examples given as (line number, object) pairs; see :func:`validate_file`.
+
+    They are checked and counted in this process (each distinct text once); ``threads`` is accepted for
+    symmetry with :func:`validate_file`, which spreads a file over processes.
+    """
+    if format not in VALIDATION_FORMATS:
+        raise ValidationError(f"unknown format {format!r}; expected one of {', '.join(VALIDATION_FORMATS)}")
+    info = model_info(model or default_model_for(format, settings), settings=settings)
+    counter = TokenCounter(info.encoding, threads=threads)
+    part = _tally(examples, format, counter, info.max_tokens_per_example)
+    return _report([part], format=format, info=info, path=path)
+
+
 def validate_file(
     path: str | os.PathLike[str],
     *,
@@ -621,15 +1151,20 @@ def validate_file(
     Errors are what the provider would refuse (the report's ``ok`` is False); warnings are what it
     accepts but a user should know (no system message, examples over the token limit). ``model``
     picks the tokenizer, the per-example limit and the price (default: gpt-4o-mini for OpenAI formats,
-    Claude 3 Haiku for Bedrock, whose counts are then an estimate). ``threads`` token-count at once
-    (default: the usable cores, at most 8).
+    Claude 3 Haiku for Bedrock, whose counts are then an estimate). A file of more than a few MiB is
+    shared out, in stretches of whole lines, between ``threads`` worker processes (default: the usable
+    cores, at most 8); each reads, parses, checks and token-counts its lines, and the report is the same
+    whatever their number.
     """
     file = Path(path)
     if not file.is_file():
         raise ValidationError(f"no such file: {file}")
-    return validate_examples(
-        _read_lines(file), format=format, model=model, settings=settings, path=str(file), threads=threads
-    )
+    if format not in VALIDATION_FORMATS:
+        raise ValidationError(f"unknown format {format!r}; expected one of {', '.join(VALIDATION_FORMATS)}")
+    info = model_info(model or default_model_for(format, settings), settings=settings)
+    workers = max(1, threads) if threads else _default_threads()
+    parts = _validate_parts(file, format, info.encoding, info.max_tokens_per_example, workers)
+    return _report(parts, format=format, info=info, path=str(file))
 
 
 def as_numbered(examples: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, Any]]:
