@@ -216,48 +216,58 @@ def _check_min_samples(examples: Sequence[Mapping[str, Any]], spec: DatasetSpec)
 
 
 def _write_splits(folder: Path, splits: Mapping[str, Sequence[Example]]) -> str:
+    """Write ``<split>.jsonl`` files (a batch of lines at a time) and return the content digest: SHA-256 of
+    each split's name, byte length and bytes in turn."""
+    from agenthone.datasets._export import batched
+
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
     digest = hashlib.sha256()
     for split in SPLITS:
-        data = "".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n" for e in splits[split]
-        ).encode()
-        (folder / f"{split}.jsonl").write_bytes(data)
-        digest.update(f"{split}\n{len(data)}\n".encode())
-        digest.update(data)
+        path = folder / f"{split}.jsonl"
+        size = 0
+        with path.open("wb") as fh:
+            for batch in batched(splits[split], 4096):
+                data = "".join([dumps(e) + "\n" for e in batch]).encode()
+                fh.write(data)
+                size += len(data)
+        digest.update(f"{split}\n{size}\n".encode())
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
 def _mlflow_frame(examples: Sequence[Mapping[str, Any]], tokens: Mapping[str, int]) -> Any:
     import pandas as pd
 
-    return pd.DataFrame(
-        [
-            {
-                "id": e["id"],
-                "kind": e["source"]["kind"],
-                "agent_name": e["source"].get("agent_name"),
-                "category": e["source"].get("category"),
-                "task_type": e["source"].get("task_type"),
-                "tokens": tokens[e["id"]],
-                "prompt": "\n".join(m["content"] for m in e["messages"][:-1] if isinstance(m.get("content"), str))[
-                    :2000
-                ],
-                "reference": e["reference"][:2000],
-            }
+    sources = [e["source"] for e in examples]
+    columns = {  # built column by column: no dict per row
+        "id": [e["id"] for e in examples],
+        "kind": [s["kind"] for s in sources],
+        "agent_name": [s.get("agent_name") for s in sources],
+        "category": [s.get("category") for s in sources],
+        "task_type": [s.get("task_type") for s in sources],
+        "tokens": [tokens[e["id"]] for e in examples],
+        "prompt": [
+            "\n".join(m["content"] for m in e["messages"][:-1] if isinstance(m.get("content"), str))[:2000]
             for e in examples
         ],
-        columns=["id", "kind", "agent_name", "category", "task_type", "tokens", "prompt", "reference"],
-    )
+        "reference": [e["reference"][:2000] for e in examples],
+    }
+    if not examples:  # no rows: every column of object dtype
+        return pd.DataFrame([], columns=list(columns))
+    return pd.DataFrame(columns, columns=list(columns))
 
 
 def _schema_rows(frame: Any) -> Any:
     """The first rows of ``frame`` and, per column, its first row with a value and its first without."""
+    import numpy as np
     import pandas as pd
 
     picks = [frame.head(100)]
-    for column in frame.columns:
-        missing = frame[column].isna()
-        picks.extend((frame[missing].head(1), frame[~missing].head(1)))
+    for column in frame.columns:  # the first row of each kind by position (a mask would copy the frame)
+        missing = frame[column].isna().to_numpy()
+        picks.extend((frame.iloc[np.flatnonzero(missing)[:1]], frame.iloc[np.flatnonzero(~missing)[:1]]))
     return pd.concat(picks)
 
 
@@ -488,6 +498,9 @@ def build_dataset(
             "quality": {"score": quality.score, "readiness": quality.readiness},
             "mlflow_run_id": None,
         }
+        # what the MLflow run needs is the splits, the token counts and the report's numbers: free the rest
+        quality.examples = quality.examples.head(0)
+        del examples, removed, infos, groups, split_groups, split_of, edit_info
         final = _claim_version(root, work, manifest)
         work = final
         if log_to_mlflow:
