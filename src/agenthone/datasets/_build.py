@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from agenthone.audit import record as audit_record
 from agenthone.datasets._catalog import Dataset, DatasetError, datasets_dir, latest, next_version
@@ -98,13 +98,36 @@ def _rank(example: Example, info: CandidateInfo) -> tuple[Any, ...]:
     )
 
 
+def _dedup_text(example: Example) -> str:
+    return example_text(example) + ("\n" + example["rejected"] if example.get("rejected") else "")
+
+
+class _Texts(Sequence[str]):
+    """The deduplication texts of examples, made when asked for (near-duplicate detection reads them a
+    chunk at a time, so the texts of the whole dataset are never held at once)."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        self._examples = examples
+
+    def __len__(self) -> int:
+        return len(self._examples)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [_dedup_text(e) for e in self._examples[index]]
+        return _dedup_text(self._examples[index])
+
+
 def _dedup(
     examples: list[Example], infos: Mapping[str, CandidateInfo], spec: DatasetSpec, removed: list[dict[str, Any]]
 ) -> tuple[list[Example], dict[str, list[str]], list[list[str]], dict[str, int]]:
     """Examples kept, extra split groups, remaining near-duplicate clusters (ids) and counts."""
     groups: dict[str, list[str]] = defaultdict(list)
-    texts = [example_text(e) + ("\n" + e["rejected"] if e.get("rejected") else "") for e in examples]
-    keys = exact_duplicate_keys(texts)
+    keys = exact_duplicate_keys(_dedup_text(e) for e in examples)
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
         by_key[key].append(i)
@@ -134,9 +157,8 @@ def _dedup(
                 groups[examples[i]["id"]].append(f"exact:{key}")
     keep.sort()
     kept = [examples[i] for i in keep]
-    kept_texts = [texts[i] for i in keep]
     near = find_near_duplicates(
-        kept_texts, threshold=spec.near_threshold, num_perm=spec.num_perm, shingle_size=spec.shingle_size, seed=1
+        _Texts(kept), threshold=spec.near_threshold, num_perm=spec.num_perm, shingle_size=spec.shingle_size, seed=1
     )
     pair_jaccard = {(i, j): jac for i, j, jac in near.pairs}
     drop: set[int] = set()

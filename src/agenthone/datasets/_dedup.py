@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -33,12 +33,16 @@ if TYPE_CHECKING:
 __all__ = ["NearDuplicates", "exact_duplicate_keys", "find_near_duplicates", "lsh_params"]
 
 _WORD = re.compile(r"\w+")
-_SPACE = re.compile(r"\s+")
 
 
-def exact_duplicate_keys(texts: Sequence[str]) -> list[str]:
-    """A key per text that is equal for texts identical up to case and whitespace."""
-    return [hashlib.sha1(_SPACE.sub(" ", t).strip().lower().encode()).hexdigest() for t in texts]
+def exact_duplicate_keys(texts: Iterable[str]) -> list[str]:
+    """A key per text that is equal for texts identical up to case and whitespace.
+
+    The key is the SHA-1 of the text with every run of whitespace made one space, stripped, lower-cased
+    (``" ".join(t.split())`` splits where ``\\s+`` matches: both use Unicode's whitespace).
+    """
+    sha1 = hashlib.sha1
+    return [sha1(" ".join(t.split()).lower().encode()).hexdigest() for t in texts]
 
 
 FP_WEIGHT = 0.05
