@@ -353,6 +353,7 @@ def _log_mlflow(  # noqa: PLR0917
                 # (every column holds one type; rows with a missing value keep the optional flags)
                 data.__dict__["schema"] = _infer_schema(_schema_rows(frame))
                 mlflow.log_input(data, context=contexts[split])
+            del frame, data  # before the next split's frame is made
         mlflow.log_artifact(str(folder / "spec.toml"))
         mlflow.log_artifact(str(folder / "quality.json"))
         if (folder / "removed.jsonl").exists():
