@@ -8,11 +8,12 @@
    beside datasketch's ``MinHash.bulk`` + ``MinHashLSH`` at the same threshold (0.8) and num_perm (128), on
    the same word 5-gram shingles: texts/s, the ratio, and recall/precision on the planted pairs.
 3. A full ``build_dataset`` from the large sample (edits + conversations, default spec) in a fresh process:
-   seconds and peak RSS.
+   seconds and peak memory (its own peak RSS, or its RSS plus the private memory of the PII worker
+   processes it starts, sampled, whichever is larger).
 
 Usage::
 
-    python benchmarks/datasets.py [--work DIR] [--skip-build]
+    python benchmarks/datasets.py [--work DIR] [--skip-build | --only-build]
 
 Progress goes to stderr; the last line of stdout is one JSON object with every figure.
 """
