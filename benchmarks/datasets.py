@@ -493,7 +493,9 @@ BUILD_SCRIPT = textwrap.dedent(
     seconds = time.perf_counter() - started
     own = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     workers = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    cpu = os.times()
     print(json.dumps({"seconds": round(seconds, 1), "dataset": ds.ref, "counts": ds.counts,
+                      "cpu_seconds": round(cpu.user + cpu.system + cpu.children_user + cpu.children_system, 1),
                       "cleaning": ds.manifest["cleaning"], "digest": ds.manifest["digest"],
                       "peak_rss_mb": max(own, round(tree["kb"] / 1024)), "peak_rss_mb_build_process": own,
                       "peak_rss_mb_largest_worker": workers}))
