@@ -34,6 +34,10 @@ PLANTED = [
     "password: hunter2Secret99",
     "API_KEY='Zq8xLm2Np4Rs7Tv9'",
     "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+    "xoxb-1234567890-abcdefghij",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1234\n-----END RSA PRIVATE KEY-----",
+    "ASIAY34FZKBOKMUTVV7A",
     "Token = ſk-UV19APvnSeK6FUAWEDGmKH",  # non-ASCII: the case-insensitive search itself decides
     "KEY: Ωmega77Ωmega77Ωmega77",
 ]
@@ -73,7 +77,11 @@ def texts() -> list[str]:
 
 def test_gates_answer_as_their_regexes(texts: list[str]) -> None:
     entities = list(_pii.DEFAULT_PII_ENTITIES)
-    for text in texts:
+    # each alternative of the secret gate alone, in both cases, and near misses
+    alone = [f"{c} {w} {c}" for w in ("sk-", "AKIA", "asia", "ghs_", "GitHub_PAT_", "xoxp-", "Bearer\t", "-----begin")
+             for c in ("x", "É")]  # fmt: skip
+    alone += ["pwd:", "Passwd =", "TOKEN'  :", 'secret"=', "key   :", "key    :", "gh_", "ghx_", "github-pat_"]
+    for text in [*alone, *texts]:
         expected = [name for name in entities if _pii._GATES[name].search(text)]
         if _pii._MAYBE_SECRET.search(text):
             expected.append("SECRET")

@@ -80,7 +80,7 @@ _HEX_COLON_HEX = re.compile(r":(?<=[0-9A-Fa-f]:)[0-9A-Fa-f]")  # [0-9A-Fa-f]:[0-
 _LETTERS_DIGITS = re.compile(r"\d(?<=[A-Za-z]{2}\d)\d")  # [A-Za-z]{2}\d{2}
 _HOST_DOT = re.compile(r"\.(?<=[A-Za-z0-9]\.)[A-Za-z]{2}")  # [A-Za-z0-9]\.[A-Za-z]{2}
 _MAYBE_SECRET_LOWER = re.compile(_MAYBE_SECRET.pattern.replace("AKIA|ASIA", "akia|asia").replace("BEGIN", "begin"))
-_SECRET_LITERALS = ("sk-", "akia", "asia", "xox", "bearer", "-----begin")
+_SECRET_LITERALS = ("sk-", "akia", "asia", "github_pat_", "xox", "bearer", "-----begin")
 _SECRET_KEYWORDS = ("key", "token", "secret", "passw", "pwd")
 
 
