@@ -81,6 +81,7 @@ def test_gates_answer_as_their_regexes(texts: list[str]) -> None:
     alone = [f"{c} {w} {c}" for w in ("sk-", "AKIA", "asia", "ghs_", "GitHub_PAT_", "xoxp-", "Bearer\t", "-----begin")
              for c in ("x", "É")]  # fmt: skip
     alone += ["pwd:", "Passwd =", "TOKEN'  :", 'secret"=', "key   :", "key    :", "gh_", "ghx_", "github-pat_"]
+    alone += ["http://localhost:8080/x", "a::b", "f:e", "Ab12", "x1.2", "a.bc", "www.", "1.x", "a@b", "a @b"]
     for text in [*alone, *texts]:
         expected = [name for name in entities if _pii._GATES[name].search(text)]
         if _pii._MAYBE_SECRET.search(text):
@@ -99,3 +100,15 @@ def test_gated_batch_finds_what_every_recognizer_finds(texts: list[str]) -> None
     assert {kind for kinds in found for kind in kinds} == {*_pii.DEFAULT_PII_ENTITIES, "SECRET"}
     skipped = sum(1 for text in texts if not _pii._gate_hits(text, _pii.DEFAULT_PII_ENTITIES, True))
     assert skipped > len(texts) // 4  # and the gates do skip texts
+
+
+def test_gates_answer_as_their_regexes_on_random_strings() -> None:
+    rng = random.Random(3)
+    alphabet = [*"0123456789aAfFzZwWkKsS.:@-_/ \t'\"=+()É٣", "www.", "://", "::", "sk-", "gh", "key", "pwd"]
+    entities = list(_pii.DEFAULT_PII_ENTITIES)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        expected = [name for name in entities if _pii._GATES[name].search(text)]
+        if _pii._MAYBE_SECRET.search(text):
+            expected.append("SECRET")
+        assert _pii._gate_hits(text, entities, True) == expected, text

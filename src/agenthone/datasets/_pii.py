@@ -104,7 +104,7 @@ def _gate_hits(text: str, entities: Sequence[str], secrets: bool) -> list[str]:
     hits: set[str] = set()
     if "@" in text and _GATES["EMAIL"].search(text):
         hits.add("EMAIL")
-    if "." in text and ("://" in text or "www." in text or _HOST_DOT.search(text)):
+    if "://" in text or "www." in text or ("." in text and _HOST_DOT.search(text)):
         hits.add("URL")
     if ":" in text and ("::" in text or _HEX_COLON_HEX.search(text)):
         hits.add("IP_ADDRESS")
