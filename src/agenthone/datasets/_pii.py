@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -57,7 +57,8 @@ _GATES: dict[str, re.Pattern[str]] = {
     "EMAIL": re.compile(r"\w@\w"),
     "PHONE": re.compile(r"(?:\d\D{0,3}){7}"),
     "CREDIT_CARD": re.compile(r"(?:\d[ -]?){12}"),
-    "IP_ADDRESS": re.compile(r"\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]|::"),
+    # IPv4, alone or inside IPv6, is a dotted quad of 1-3 digit groups; the other IPv6 forms have '::' or h:h
+    "IP_ADDRESS": re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]|::"),
     "IBAN": re.compile(r"[A-Za-z]{2}\d{2}"),
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
     "URL": re.compile(r"://|www\.|[A-Za-z0-9]\.[A-Za-z]{2}"),
@@ -75,7 +76,7 @@ texts, is not enough; the assigned-secret pattern needs it followed by ``:`` or 
 # ``_gate_hits`` answers exactly what the gates answer (tests compare both on real texts).
 _DIGIT = re.compile(r"\d")
 _SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")  # (?:\d\D{0,3}){7}
-_DIGIT_DOT_DIGIT = re.compile(r"\.(?<=\d\.)\d")  # \d\.\d
+_DOTTED_QUAD = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d")  # \d\.\d{1,3}\.\d{1,3}\.\d
 _HEX_COLON_HEX = re.compile(r":(?<=[0-9A-Fa-f]:)[0-9A-Fa-f]")  # [0-9A-Fa-f]:[0-9A-Fa-f]
 _LETTERS_DIGITS = re.compile(r"\d(?<=[A-Za-z]{2}\d)\d")  # [A-Za-z]{2}\d{2}
 _HOST_DOT = re.compile(r"\.(?<=[A-Za-z0-9]\.)[A-Za-z]{2}")  # [A-Za-z0-9]\.[A-Za-z]{2}
@@ -115,7 +116,7 @@ def _gate_hits(text: str, entities: Sequence[str], secrets: bool) -> list[str]:
                 hits.add("CREDIT_CARD")
             if _GATES["US_SSN"].search(text):
                 hits.add("US_SSN")
-        if _DIGIT_DOT_DIGIT.search(text):
+        if _DOTTED_QUAD.search(text):
             hits.add("IP_ADDRESS")
         if _LETTERS_DIGITS.search(text):
             hits.add("IBAN")
@@ -187,7 +188,10 @@ def _offline_tld_extractor() -> Any:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
-def _recognizers(entities: Sequence[str], secrets: bool, *, torch: bool = False) -> list[Any]:
+def _recognizers(
+    entities: Sequence[str], secrets: bool, *, torch: bool = False, ungated: Collection[str] = ()
+) -> list[Any]:
+    """The recognizers of ``entities`` (and secrets), each behind its gate but those named in ``ungated``."""
     _import_presidio(torch=torch)
     from presidio_analyzer import Pattern, PatternRecognizer
     from presidio_analyzer.predefined_recognizers import (
@@ -231,7 +235,10 @@ def _recognizers(entities: Sequence[str], secrets: bool, *, torch: bool = False)
             results = super().analyze(text, *args, **kwargs) or []
             return [r for r in results if r.end >= len(text) or not (text[r.end].isalnum() or text[r.end] == "_")]
 
-    def gated(cls: type, gate: re.Pattern[str]) -> type:
+    def gated(cls: type, gate: re.Pattern[str], name: str) -> type:
+        if name in ungated:
+            return cls
+
         class Gated(cls):  # type: ignore[misc,valid-type]
             def analyze(self, text: str, *args: Any, **kwargs: Any) -> Any:
                 return super().analyze(text, *args, **kwargs) if gate.search(text) else []
@@ -248,16 +255,16 @@ def _recognizers(entities: Sequence[str], secrets: bool, *, torch: bool = False)
         "US_SSN": UsSsnRecognizer,
         "URL": WholeWordUrlRecognizer,
     }
-    found = [gated(builders[name], _GATES[name])() for name in entities if name in builders]
+    found = [gated(builders[name], _GATES[name], name)() for name in entities if name in builders]
     if "PHONE" in entities:
-        phone = gated(InternationalPhoneRecognizer, _GATES["PHONE"])
+        phone = gated(InternationalPhoneRecognizer, _GATES["PHONE"], "PHONE")
         pattern = Pattern("international phone", r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,6}(?![\w-])", 0.4)
         found.append(
             phone(supported_entity="PHONE_NUMBER", name="InternationalPhoneRecognizer", patterns=[pattern], context=[])
         )
     if secrets:
         found.append(
-            gated(SecretRecognizer, _MAYBE_SECRET)(
+            gated(SecretRecognizer, _MAYBE_SECRET, "SECRET")(
                 supported_entity="SECRET",
                 name="SecretRecognizer",
                 patterns=[Pattern(name, regex, score) for name, regex, score in SECRET_PATTERNS],
@@ -349,6 +356,7 @@ class PiiRedactor:
         self.nlp_model = nlp_model
         self.score_threshold = score_threshold
         self._analyzer: Any = None
+        self._references: dict[frozenset[str], Any] = {}
         self._anonymizer: Any = None
         self._operators: dict[str, Any] = {}
         self._presidio_entities = [PII_ENTITIES.get(e) or NER_ENTITIES[e] for e in self.entities]
@@ -416,9 +424,29 @@ class PiiRedactor:
         kinds = tuple(_FROM_PRESIDIO.get(item.entity_type, item.entity_type) for item in anonymized.items)
         return anonymized.text, kinds
 
-    def _redact_every_recognizer(self, text: str) -> tuple[str, tuple[str, ...]]:
-        """What every configured recognizer finds in ``text``, no gate asked first (the reference for tests)."""
-        return self._analyze(text, self._presidio_entities) if text else (text, ())
+    def _redact_every_recognizer(self, text: str, *, ungated: Collection[str] = ()) -> tuple[str, tuple[str, ...]]:
+        """What every configured recognizer finds in ``text``, with no gate asked first, and the recognizers
+        named in ``ungated`` without their gates either (the reference for tests)."""
+        if not text:
+            return text, ()
+        key = frozenset(ungated)
+        if key not in self._references:
+            from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+            self._engines()
+            registry = RecognizerRegistry(supported_languages=["en"])
+            for recognizer in _recognizers(self.entities, self.secrets, torch=bool(self.nlp_model), ungated=key):
+                registry.add_recognizer(recognizer)
+            self._references[key] = AnalyzerEngine(
+                registry=registry, nlp_engine=self._analyzer.nlp_engine, supported_languages=["en"]
+            )
+        results = self._references[key].analyze(
+            text=text, language="en", entities=self._presidio_entities, score_threshold=self.score_threshold
+        )
+        if not results:
+            return text, ()
+        anonymized = self._anonymizer.anonymize(text=text, analyzer_results=results, operators=self._operators)
+        return anonymized.text, tuple(_FROM_PRESIDIO.get(i.entity_type, i.entity_type) for i in anonymized.items)
 
     def redact(self, texts: Iterable[str | None], *, processes: int | None = 1) -> RedactionResult:
         """Redact many texts (None stays None); ``hits`` counts replacements by type.
