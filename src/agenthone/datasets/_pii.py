@@ -59,7 +59,8 @@ _GATES: dict[str, re.Pattern[str]] = {
     "CREDIT_CARD": re.compile(r"(?:\d[ -]?){12}"),
     # IPv4, alone or inside IPv6, is a dotted quad of 1-3 digit groups; the other IPv6 forms have '::' or h:h
     "IP_ADDRESS": re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]|::"),
-    "IBAN": re.compile(r"[A-Za-z]{2}\d{2}"),
+    # Presidio's IBAN pattern: two letters, two digits, then at least two groups of four letters or digits
+    "IBAN": re.compile(r"[^\W\d_]{2}\d{2}(?:[ -]?\w{4}){2}"),
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
     "URL": re.compile(r"://|www\.|[A-Za-z0-9]\.[A-Za-z]{2}"),
 }
@@ -78,7 +79,7 @@ _DIGIT = re.compile(r"\d")
 _SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")  # (?:\d\D{0,3}){7}
 _DOTTED_QUAD = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d")  # \d\.\d{1,3}\.\d{1,3}\.\d
 _HEX_COLON_HEX = re.compile(r":(?<=[0-9A-Fa-f]:)[0-9A-Fa-f]")  # [0-9A-Fa-f]:[0-9A-Fa-f]
-_LETTERS_DIGITS = re.compile(r"\d(?<=[A-Za-z]{2}\d)\d")  # [A-Za-z]{2}\d{2}
+_IBAN_START = re.compile(r"\d(?<=[^\W\d_]{2}\d)\d(?:[ -]?\w{4}){2}")  # the IBAN gate
 _HOST_DOT = re.compile(r"\.(?<=[A-Za-z0-9]\.)[A-Za-z]{2}")  # [A-Za-z0-9]\.[A-Za-z]{2}
 _MAYBE_SECRET_LOWER = re.compile(_MAYBE_SECRET.pattern.replace("AKIA|ASIA", "akia|asia").replace("BEGIN", "begin"))
 _SECRET_LITERALS = ("sk-", "akia", "asia", "github_pat_", "xox", "bearer", "-----begin")
@@ -118,7 +119,7 @@ def _gate_hits(text: str, entities: Sequence[str], secrets: bool) -> list[str]:
                 hits.add("US_SSN")
         if _DOTTED_QUAD.search(text):
             hits.add("IP_ADDRESS")
-        if _LETTERS_DIGITS.search(text):
+        if _IBAN_START.search(text):
             hits.add("IBAN")
     out = [name for name in entities if name in hits or name in NER_ENTITIES]
     if secrets and _maybe_secret(text):
