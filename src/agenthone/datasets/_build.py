@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from agenthone.audit import record as audit_record
 from agenthone.datasets._catalog import Dataset, DatasetError, datasets_dir, latest, next_version
@@ -98,13 +98,36 @@ def _rank(example: Example, info: CandidateInfo) -> tuple[Any, ...]:
     )
 
 
+def _dedup_text(example: Example) -> str:
+    return example_text(example) + ("\n" + example["rejected"] if example.get("rejected") else "")
+
+
+class _Texts(Sequence[str]):
+    """The deduplication texts of examples, made when asked for (near-duplicate detection reads them a
+    chunk at a time, so the texts of the whole dataset are never held at once)."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        self._examples = examples
+
+    def __len__(self) -> int:
+        return len(self._examples)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [_dedup_text(e) for e in self._examples[index]]
+        return _dedup_text(self._examples[index])
+
+
 def _dedup(
     examples: list[Example], infos: Mapping[str, CandidateInfo], spec: DatasetSpec, removed: list[dict[str, Any]]
 ) -> tuple[list[Example], dict[str, list[str]], list[list[str]], dict[str, int]]:
     """Examples kept, extra split groups, remaining near-duplicate clusters (ids) and counts."""
     groups: dict[str, list[str]] = defaultdict(list)
-    texts = [example_text(e) + ("\n" + e["rejected"] if e.get("rejected") else "") for e in examples]
-    keys = exact_duplicate_keys(texts)
+    keys = exact_duplicate_keys(_dedup_text(e) for e in examples)
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(keys):
         by_key[key].append(i)
@@ -134,9 +157,8 @@ def _dedup(
                 groups[examples[i]["id"]].append(f"exact:{key}")
     keep.sort()
     kept = [examples[i] for i in keep]
-    kept_texts = [texts[i] for i in keep]
     near = find_near_duplicates(
-        kept_texts, threshold=spec.near_threshold, num_perm=spec.num_perm, shingle_size=spec.shingle_size, seed=1
+        _Texts(kept), threshold=spec.near_threshold, num_perm=spec.num_perm, shingle_size=spec.shingle_size, seed=1
     )
     pair_jaccard = {(i, j): jac for i, j, jac in near.pairs}
     drop: set[int] = set()
@@ -216,48 +238,58 @@ def _check_min_samples(examples: Sequence[Mapping[str, Any]], spec: DatasetSpec)
 
 
 def _write_splits(folder: Path, splits: Mapping[str, Sequence[Example]]) -> str:
+    """Write ``<split>.jsonl`` files (a batch of lines at a time) and return the content digest: SHA-256 of
+    each split's name, byte length and bytes in turn."""
+    from agenthone.datasets._export import batched
+
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
     digest = hashlib.sha256()
     for split in SPLITS:
-        data = "".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n" for e in splits[split]
-        ).encode()
-        (folder / f"{split}.jsonl").write_bytes(data)
-        digest.update(f"{split}\n{len(data)}\n".encode())
-        digest.update(data)
+        path = folder / f"{split}.jsonl"
+        size = 0
+        with path.open("wb") as fh:
+            for batch in batched(splits[split], 4096):
+                data = "".join([dumps(e) + "\n" for e in batch]).encode()
+                fh.write(data)
+                size += len(data)
+        digest.update(f"{split}\n{size}\n".encode())
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
 def _mlflow_frame(examples: Sequence[Mapping[str, Any]], tokens: Mapping[str, int]) -> Any:
     import pandas as pd
 
-    return pd.DataFrame(
-        [
-            {
-                "id": e["id"],
-                "kind": e["source"]["kind"],
-                "agent_name": e["source"].get("agent_name"),
-                "category": e["source"].get("category"),
-                "task_type": e["source"].get("task_type"),
-                "tokens": tokens[e["id"]],
-                "prompt": "\n".join(m["content"] for m in e["messages"][:-1] if isinstance(m.get("content"), str))[
-                    :2000
-                ],
-                "reference": e["reference"][:2000],
-            }
+    sources = [e["source"] for e in examples]
+    columns = {  # built column by column: no dict per row
+        "id": [e["id"] for e in examples],
+        "kind": [s["kind"] for s in sources],
+        "agent_name": [s.get("agent_name") for s in sources],
+        "category": [s.get("category") for s in sources],
+        "task_type": [s.get("task_type") for s in sources],
+        "tokens": [tokens[e["id"]] for e in examples],
+        "prompt": [
+            "\n".join(m["content"] for m in e["messages"][:-1] if isinstance(m.get("content"), str))[:2000]
             for e in examples
         ],
-        columns=["id", "kind", "agent_name", "category", "task_type", "tokens", "prompt", "reference"],
-    )
+        "reference": [e["reference"][:2000] for e in examples],
+    }
+    if not examples:  # no rows: every column of object dtype
+        return pd.DataFrame([], columns=list(columns))
+    return pd.DataFrame(columns, columns=list(columns))
 
 
 def _schema_rows(frame: Any) -> Any:
     """The first rows of ``frame`` and, per column, its first row with a value and its first without."""
+    import numpy as np
     import pandas as pd
 
     picks = [frame.head(100)]
-    for column in frame.columns:
-        missing = frame[column].isna()
-        picks.extend((frame[missing].head(1), frame[~missing].head(1)))
+    for column in frame.columns:  # the first row of each kind by position (a mask would copy the frame)
+        missing = frame[column].isna().to_numpy()
+        picks.extend((frame.iloc[np.flatnonzero(missing)[:1]], frame.iloc[np.flatnonzero(~missing)[:1]]))
     return pd.concat(picks)
 
 
@@ -321,6 +353,7 @@ def _log_mlflow(  # noqa: PLR0917
                 # (every column holds one type; rows with a missing value keep the optional flags)
                 data.__dict__["schema"] = _infer_schema(_schema_rows(frame))
                 mlflow.log_input(data, context=contexts[split])
+            del frame, data  # before the next split's frame is made
         mlflow.log_artifact(str(folder / "spec.toml"))
         mlflow.log_artifact(str(folder / "quality.json"))
         if (folder / "removed.jsonl").exists():
@@ -488,6 +521,9 @@ def build_dataset(
             "quality": {"score": quality.score, "readiness": quality.readiness},
             "mlflow_run_id": None,
         }
+        # what the MLflow run needs is the splits, the token counts and the report's numbers: free the rest
+        quality.examples = quality.examples.head(0)
+        del examples, removed, infos, groups, split_groups, split_of, edit_info
         final = _claim_version(root, work, manifest)
         work = final
         if log_to_mlflow:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,12 +34,16 @@ if TYPE_CHECKING:
 __all__ = ["NearDuplicates", "exact_duplicate_keys", "find_near_duplicates", "lsh_params"]
 
 _WORD = re.compile(r"\w+")
-_SPACE = re.compile(r"\s+")
 
 
-def exact_duplicate_keys(texts: Sequence[str]) -> list[str]:
-    """A key per text that is equal for texts identical up to case and whitespace."""
-    return [hashlib.sha1(_SPACE.sub(" ", t).strip().lower().encode()).hexdigest() for t in texts]
+def exact_duplicate_keys(texts: Iterable[str]) -> list[str]:
+    """A key per text that is equal for texts identical up to case and whitespace.
+
+    The key is the SHA-1 of the text with every run of whitespace made one space, stripped, lower-cased
+    (``" ".join(t.split())`` splits where ``\\s+`` matches: both use Unicode's whitespace).
+    """
+    sha1 = hashlib.sha1
+    return [sha1(" ".join(t.split()).lower().encode()).hexdigest() for t in texts]
 
 
 FP_WEIGHT = 0.05
@@ -127,14 +132,17 @@ def _shingle_chunk(
     """Hashes of some texts (as :func:`shingle_hashes`) and how many each text has."""
     import numpy as np
 
-    ids_of = vocab.setdefault
-    word_ids: list[int] = []
-    lengths = np.empty(len(texts), dtype=np.int64)
-    for i, text in enumerate(texts):
-        words = _WORD.findall(text.lower())
-        lengths[i] = len(words)
-        word_ids.extend([ids_of(w, len(vocab) + 1) for w in words])
-    ids = np.asarray(word_ids, dtype=np.uint64)
+    findall = _WORD.findall
+    per_text = [findall(text.lower()) for text in texts]
+    lengths = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+    words = list(chain.from_iterable(per_text))
+    del per_text
+    # new words get the next ids in the order they first appear (dict.fromkeys keeps that order)
+    for word in dict.fromkeys(words):
+        if word not in vocab:
+            vocab[word] = len(vocab) + 1
+    ids = np.fromiter(map(vocab.__getitem__, words), dtype=np.uint64, count=len(words))
+    del words
     starts = np.concatenate(([0], np.cumsum(lengths)))[:-1]
     total = len(ids)
     # polynomial hash of the k-gram starting at every word position (wrapping uint64 arithmetic)
@@ -229,12 +237,10 @@ def _band_pairs(
             key = _fmix64((part * mult).sum(axis=1, dtype=np.uint64) + np.uint64(band))
         order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
-        boundary = np.flatnonzero(np.diff(sorted_keys) != 0) + 1
-        groups = np.split(order, boundary)
-        for group in groups:
-            if len(group) < 2:
-                continue
-            members = np.sort(idx[group])
+        starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+        sizes = np.diff(np.append(starts, len(order)))
+        for start, size in zip(starts[sizes >= 2].tolist(), sizes[sizes >= 2].tolist(), strict=True):
+            members = np.sort(idx[order[start : start + size]])
             if len(members) <= 64:
                 for x in range(len(members)):
                     for y in range(x + 1, len(members)):

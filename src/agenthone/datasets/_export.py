@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -166,22 +167,41 @@ _CONVERTERS = {
 
 def convert(examples: Iterable[Mapping[str, Any]], format: str) -> tuple[list[dict[str, Any]], Counter[str]]:  # noqa: A002
     """Records in ``format`` and why the examples left out were left out."""
+    skipped: Counter[str] = Counter()
+    return list(_converted(examples, format, skipped)), skipped
+
+
+def _converted(
+    examples: Iterable[Mapping[str, Any]],
+    format: str,  # noqa: A002
+    skipped: Counter[str],
+) -> Iterator[dict[str, Any]]:
+    """Records in ``format``, one at a time; why the examples left out were left out goes to ``skipped``."""
     try:
         converter = _CONVERTERS[format]
     except KeyError:
         raise ValueError(f"unknown export format {format!r}; expected one of {', '.join(_CONVERTERS)}") from None
-    records: list[dict[str, Any]] = []
-    skipped: Counter[str] = Counter()
     for example in examples:
         out = converter(example)
         if isinstance(out, str):
             skipped[out] += 1
         else:
-            records.append(out)
-    return records, skipped
+            yield out
 
 
-def _write_parquet(records: Sequence[dict[str, Any]], path: Path, format: str) -> None:  # noqa: A002
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of ``size`` items (the last one shorter), as ``itertools.batched`` in Python 3.12."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+_PARQUET_BATCH = 8192
+"""Records converted to Arrow at a time (the whole split is never held as Python records)."""
+
+
+def _write_parquet(records: Iterable[dict[str, Any]], path: Path, format: str) -> int:  # noqa: A002
+    """Write ``records`` to one Parquet file, a row group per ``_PARQUET_BATCH`` records; returns how many."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -226,8 +246,14 @@ def _write_parquet(records: Sequence[dict[str, Any]], path: Path, format: str) -
                 ("rejected", pa.list_(message)),
             ]
         )
-    table = pa.Table.from_pylist(list(records), schema=schema)
-    pq.write_table(table, path)
+    n = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in batched(records, _PARQUET_BATCH):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            n += len(batch)
+        if not n:
+            writer.write_table(schema.empty_table())
+    return n
 
 
 def write_export(
@@ -240,15 +266,19 @@ def write_export(
     ext = EXPORT_EXTENSIONS[format]
     summary: dict[str, Any] = {}
     for split, examples in splits.items():
-        records, skipped = convert(examples, format)
+        skipped: Counter[str] = Counter()
+        records = _converted(examples, format, skipped)
         path = folder / f"{split}.{ext}"
         tmp = path.with_suffix(f".{ext}.tmp")
+        n = 0
         if ext == "jsonl":
+            dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
             with tmp.open("w", encoding="utf-8") as fh:
-                for record in records:
-                    fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+                for batch in batched(records, 4096):
+                    fh.write("".join([dumps(record) + "\n" for record in batch]))
+                    n += len(batch)
         else:
-            _write_parquet(records, tmp, format)
+            n = _write_parquet(records, tmp, format)
         tmp.replace(path)
-        summary[split] = {"path": str(path), "examples": len(records), "skipped": dict(skipped)}
+        summary[split] = {"path": str(path), "examples": n, "skipped": dict(skipped)}
     return summary

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -51,15 +51,16 @@ NER_ENTITIES: dict[str, str] = {
 
 _FROM_PRESIDIO = {v: k for k, v in {**PII_ENTITIES, **NER_ENTITIES}.items()}
 
-# A text can hold a pattern entity only if it has one of these; the rest skip Presidio entirely.
-_MAYBE_PII = re.compile(r"[@\d]|://|www\.|\w\.\w|::")
-# ... and each recognizer runs only on texts its entity could be in (phone and URL matching is slow).
+# Each recognizer runs only on texts its entity could be in (a recognizer whose gate does not match a text
+# finds nothing in it, so these gates change no result; phone and URL matching are slow).
 _GATES: dict[str, re.Pattern[str]] = {
     "EMAIL": re.compile(r"\w@\w"),
     "PHONE": re.compile(r"(?:\d\D{0,3}){7}"),
     "CREDIT_CARD": re.compile(r"(?:\d[ -]?){12}"),
-    "IP_ADDRESS": re.compile(r"\d\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]|::"),
-    "IBAN": re.compile(r"[A-Za-z]{2}\d{2}"),
+    # IPv4, alone or inside IPv6, is a dotted quad of 1-3 digit groups; the other IPv6 forms have '::' or h:h
+    "IP_ADDRESS": re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]|::"),
+    # Presidio's IBAN pattern: two letters, two digits, then at least two groups of four letters or digits
+    "IBAN": re.compile(r"[^\W\d_]{2}\d{2}(?:[ -]?\w{4}){2}"),
     "US_SSN": re.compile(r"\d{3}[- .]?\d{2}[- .]?\d{4}"),
     "URL": re.compile(r"://|www\.|[A-Za-z0-9]\.[A-Za-z]{2}"),
 }
@@ -70,6 +71,61 @@ _MAYBE_SECRET = re.compile(
 )
 """What each secret pattern needs (Presidio matches them ignoring case): a keyword alone, common in agent
 texts, is not enough; the assigned-secret pattern needs it followed by ``:`` or ``=``."""
+
+# The same gates, asked faster: each search below starts at a literal character (which Python's regex
+# engine finds with a fast scan) and a gate's regex runs only where a cheap necessary condition holds.
+# ``_gate_hits`` answers exactly what the gates answer (tests compare both on real texts).
+_DIGIT = re.compile(r"\d")
+_SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")  # (?:\d\D{0,3}){7}
+_DOTTED_QUAD = re.compile(r"\.(?<=\d\.)\d{1,3}\.\d{1,3}\.\d")  # \d\.\d{1,3}\.\d{1,3}\.\d
+_HEX_COLON_HEX = re.compile(r":(?<=[0-9A-Fa-f]:)[0-9A-Fa-f]")  # [0-9A-Fa-f]:[0-9A-Fa-f]
+_IBAN_START = re.compile(r"\d(?<=[^\W\d_]{2}\d)\d(?:[ -]?\w{4}){2}")  # the IBAN gate
+_HOST_DOT = re.compile(r"\.(?<=[A-Za-z0-9]\.)[A-Za-z]{2}")  # [A-Za-z0-9]\.[A-Za-z]{2}
+_MAYBE_SECRET_LOWER = re.compile(_MAYBE_SECRET.pattern.replace("AKIA|ASIA", "akia|asia").replace("BEGIN", "begin"))
+_SECRET_LITERALS = ("sk-", "akia", "asia", "github_pat_", "xox", "bearer", "-----begin")
+_SECRET_KEYWORDS = ("key", "token", "secret", "passw", "pwd")
+
+
+def _maybe_secret(text: str) -> bool:
+    """``_MAYBE_SECRET.search(text)``. For ASCII text, ignoring case is exactly lower-casing both sides, so
+    the lower-cased text is searched, and only when it holds the literals some alternative needs."""
+    if not text.isascii():
+        return _MAYBE_SECRET.search(text) is not None
+    low = text.lower()
+    if (
+        any(literal in low for literal in _SECRET_LITERALS)
+        or ("gh" in low and "_" in low)
+        or (("=" in low or ":" in low) and any(keyword in low for keyword in _SECRET_KEYWORDS))
+    ):
+        return _MAYBE_SECRET_LOWER.search(low) is not None
+    return False
+
+
+def _gate_hits(text: str, entities: Sequence[str], secrets: bool) -> list[str]:
+    """agenthone's names of the ``entities`` (and ``SECRET``) whose recognizers' gates match ``text``."""
+    hits: set[str] = set()
+    if "@" in text and _GATES["EMAIL"].search(text):
+        hits.add("EMAIL")
+    if "://" in text or "www." in text or ("." in text and _HOST_DOT.search(text)):
+        hits.add("URL")
+    if ":" in text and ("::" in text or _HEX_COLON_HEX.search(text)):
+        hits.add("IP_ADDRESS")
+    if _DIGIT.search(text):
+        if _SEVEN_DIGITS.search(text):  # 12 card digits or 9 SSN digits imply 7 digits this close
+            hits.add("PHONE")
+            if _GATES["CREDIT_CARD"].search(text):
+                hits.add("CREDIT_CARD")
+            if _GATES["US_SSN"].search(text):
+                hits.add("US_SSN")
+        if _DOTTED_QUAD.search(text):
+            hits.add("IP_ADDRESS")
+        if _IBAN_START.search(text):
+            hits.add("IBAN")
+    out = [name for name in entities if name in hits or name in NER_ENTITIES]
+    if secrets and _maybe_secret(text):
+        out.append("SECRET")
+    return out
+
 
 SECRET_PATTERNS: tuple[tuple[str, str, float], ...] = (
     ("api key (sk-)", r"\bsk-(?:ant-|proj-|svcacct-|live-|test-)?[A-Za-z0-9_\-]{20,}", 0.9),
@@ -101,14 +157,19 @@ class RedactionResult:
     hits: Counter[str] = field(default_factory=Counter)
 
 
-def _import_presidio() -> None:
+def _import_presidio(*, torch: bool = False) -> None:
     """Import Presidio without its optional Hugging Face engine (it would pull in transformers and
-    torch, seconds of import time, for recognizers agenthone never uses)."""
+    torch, seconds of import time, for recognizers agenthone never uses) and, unless ``torch`` (a spaCy
+    model is asked for, which may run on it), without torch: spaCy's thinc imports it when it can, which
+    costs about 180 MB of memory and two seconds that pattern recognizers never use. thinc then runs
+    without torch in this process (a torch-based spaCy pipeline needs ``nlp_model`` set from the first
+    redactor on)."""
     import sys
 
     if "presidio_analyzer" in sys.modules:
         return
-    blocked = [name for name in ("transformers",) if name not in sys.modules]
+    names = ("transformers",) if torch else ("transformers", "torch")
+    blocked = [name for name in names if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]
     try:
@@ -128,8 +189,11 @@ def _offline_tld_extractor() -> Any:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
 
-def _recognizers(entities: Sequence[str], secrets: bool) -> list[Any]:
-    _import_presidio()
+def _recognizers(
+    entities: Sequence[str], secrets: bool, *, torch: bool = False, ungated: Collection[str] = ()
+) -> list[Any]:
+    """The recognizers of ``entities`` (and secrets), each behind its gate but those named in ``ungated``."""
+    _import_presidio(torch=torch)
     from presidio_analyzer import Pattern, PatternRecognizer
     from presidio_analyzer.predefined_recognizers import (
         CreditCardRecognizer,
@@ -172,7 +236,10 @@ def _recognizers(entities: Sequence[str], secrets: bool) -> list[Any]:
             results = super().analyze(text, *args, **kwargs) or []
             return [r for r in results if r.end >= len(text) or not (text[r.end].isalnum() or text[r.end] == "_")]
 
-    def gated(cls: type, gate: re.Pattern[str]) -> type:
+    def gated(cls: type, gate: re.Pattern[str], name: str) -> type:
+        if name in ungated:
+            return cls
+
         class Gated(cls):  # type: ignore[misc,valid-type]
             def analyze(self, text: str, *args: Any, **kwargs: Any) -> Any:
                 return super().analyze(text, *args, **kwargs) if gate.search(text) else []
@@ -189,16 +256,16 @@ def _recognizers(entities: Sequence[str], secrets: bool) -> list[Any]:
         "US_SSN": UsSsnRecognizer,
         "URL": WholeWordUrlRecognizer,
     }
-    found = [gated(builders[name], _GATES[name])() for name in entities if name in builders]
+    found = [gated(builders[name], _GATES[name], name)() for name in entities if name in builders]
     if "PHONE" in entities:
-        phone = gated(InternationalPhoneRecognizer, _GATES["PHONE"])
+        phone = gated(InternationalPhoneRecognizer, _GATES["PHONE"], "PHONE")
         pattern = Pattern("international phone", r"(?<![\w+])\+\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){2,6}(?![\w-])", 0.4)
         found.append(
             phone(supported_entity="PHONE_NUMBER", name="InternationalPhoneRecognizer", patterns=[pattern], context=[])
         )
     if secrets:
         found.append(
-            gated(SecretRecognizer, _MAYBE_SECRET)(
+            gated(SecretRecognizer, _MAYBE_SECRET, "SECRET")(
                 supported_entity="SECRET",
                 name="SecretRecognizer",
                 patterns=[Pattern(name, regex, score) for name, regex, score in SECRET_PATTERNS],
@@ -290,6 +357,7 @@ class PiiRedactor:
         self.nlp_model = nlp_model
         self.score_threshold = score_threshold
         self._analyzer: Any = None
+        self._references: dict[frozenset[str], Any] = {}
         self._anonymizer: Any = None
         self._operators: dict[str, Any] = {}
         self._presidio_entities = [PII_ENTITIES.get(e) or NER_ENTITIES[e] for e in self.entities]
@@ -301,14 +369,14 @@ class PiiRedactor:
         if self._analyzer is None:
             import logging
 
-            _import_presidio()
+            _import_presidio(torch=bool(self.nlp_model))
             from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
             from presidio_anonymizer import AnonymizerEngine
             from presidio_anonymizer.entities import OperatorConfig
 
             logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
             registry = RecognizerRegistry(supported_languages=["en"])
-            for recognizer in _recognizers(self.entities, self.secrets):
+            for recognizer in _recognizers(self.entities, self.secrets, torch=bool(self.nlp_model)):
                 registry.add_recognizer(recognizer)
             if self.nlp_model:
                 nlp_engine = _spacy_engine(self.nlp_model)
@@ -325,31 +393,61 @@ class PiiRedactor:
             }
         return self._analyzer, self._anonymizer
 
-    def _could_hold(self, text: str) -> bool:
+    def _entities_for(self, text: str) -> list[str]:
+        """Presidio's names of the entities whose recognizers could find something in ``text``."""
         if self.nlp_model:
-            return True
-        return bool(_MAYBE_PII.search(text) or (self.secrets and _MAYBE_SECRET.search(text)))
+            return self._presidio_entities
+        return [PII_ENTITIES.get(e, e) for e in _gate_hits(text, self.entities, self.secrets)]
 
     def redact_text(self, text: str) -> tuple[str, tuple[str, ...]]:
-        """The redacted text and the types of the hits replaced in it."""
-        if not text or not self._could_hold(text):
+        """The redacted text and the types of the hits replaced in it.
+
+        Only the recognizers whose gate matches the text run (often none: the text is returned as is); the
+        others would find nothing, so the result is what running every recognizer gives.
+        """
+        if not text:
             return text, ()
         cached = self._cache.get(text)
         if cached is not None:
             return cached
+        entities = self._entities_for(text)
+        out = self._analyze(text, entities) if entities else (text, ())
+        if entities and len(self._cache) < 200_000:
+            self._cache[text] = out
+        return out
+
+    def _analyze(self, text: str, entities: list[str]) -> tuple[str, tuple[str, ...]]:
         analyzer, anonymizer = self._engines()
-        results = analyzer.analyze(
+        results = analyzer.analyze(text=text, language="en", entities=entities, score_threshold=self.score_threshold)
+        if not results:
+            return text, ()
+        anonymized = anonymizer.anonymize(text=text, analyzer_results=results, operators=self._operators)
+        kinds = tuple(_FROM_PRESIDIO.get(item.entity_type, item.entity_type) for item in anonymized.items)
+        return anonymized.text, kinds
+
+    def _redact_every_recognizer(self, text: str, *, ungated: Collection[str] = ()) -> tuple[str, tuple[str, ...]]:
+        """What every configured recognizer finds in ``text``, with no gate asked first, and the recognizers
+        named in ``ungated`` without their gates either (the reference for tests)."""
+        if not text:
+            return text, ()
+        key = frozenset(ungated)
+        if key not in self._references:
+            from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+            self._engines()
+            registry = RecognizerRegistry(supported_languages=["en"])
+            for recognizer in _recognizers(self.entities, self.secrets, torch=bool(self.nlp_model), ungated=key):
+                registry.add_recognizer(recognizer)
+            self._references[key] = AnalyzerEngine(
+                registry=registry, nlp_engine=self._analyzer.nlp_engine, supported_languages=["en"]
+            )
+        results = self._references[key].analyze(
             text=text, language="en", entities=self._presidio_entities, score_threshold=self.score_threshold
         )
         if not results:
-            out: tuple[str, tuple[str, ...]] = (text, ())
-        else:
-            anonymized = anonymizer.anonymize(text=text, analyzer_results=results, operators=self._operators)
-            kinds = tuple(_FROM_PRESIDIO.get(item.entity_type, item.entity_type) for item in anonymized.items)
-            out = (anonymized.text, kinds)
-        if len(self._cache) < 200_000:
-            self._cache[text] = out
-        return out
+            return text, ()
+        anonymized = self._anonymizer.anonymize(text=text, analyzer_results=results, operators=self._operators)
+        return anonymized.text, tuple(_FROM_PRESIDIO.get(i.entity_type, i.entity_type) for i in anonymized.items)
 
     def redact(self, texts: Iterable[str | None], *, processes: int | None = 1) -> RedactionResult:
         """Redact many texts (None stays None); ``hits`` counts replacements by type.
@@ -372,32 +470,48 @@ class PiiRedactor:
     def redact_batch(self, texts: Sequence[str], *, processes: int | None = None) -> list[tuple[str, tuple[str, ...]]]:
         """:meth:`redact_text` of each text, the same results, faster on many texts.
 
-        Texts no recognizer's prefilter can match are returned at once, each distinct text is analysed
-        once, and when there are many (``_PARALLEL_MIN``) the analysis is spread over ``processes`` worker
+        Each distinct text is looked at once; texts no recognizer's gate matches are returned as they are,
+        and when many are left (``_PARALLEL_MIN``) their analysis is spread over ``processes`` worker
         processes (default: the CPUs this process may use, at most 8; 1 keeps it in this process).
         """
-        todo: list[str] = []
-        seen: set[str] = set()
+        out: dict[str, tuple[str, tuple[str, ...]]] = {}
+        todo: list[tuple[str, list[str]]] = []
         for text in texts:
-            if text and text not in seen and text not in self._cache and self._could_hold(text):
-                seen.add(text)
-                todo.append(text)
+            if text in out:
+                continue
+            cached = self._cache.get(text) if text else None
+            if cached is not None:
+                out[text] = cached
+                continue
+            entities = self._entities_for(text) if text else []
+            out[text] = (text, ())
+            if entities:
+                todo.append((text, entities))
         workers = _worker_count(processes, len(todo))
         if workers <= 1:
-            return [self.redact_text(text) for text in texts]
-        done: dict[str, tuple[str, tuple[str, ...]]] = {}
-        if workers > 1:
+            for text, entities in todo:
+                out[text] = self._analyze(text, entities)
+                if len(self._cache) < 200_000:
+                    self._cache[text] = out[text]
+        else:
+            import gc
             import multiprocessing
 
             size = max(64, math.ceil(len(todo) / (workers * 8)))
             batches = [todo[i : i + size] for i in range(0, len(todo), size)]
             config = (self.entities, self.secrets, self.nlp_model, self.score_threshold)
-            # fork: the workers need nothing re-imported, and the calling script needs no __main__ guard
+            # fork: the workers need nothing re-imported, and the calling script needs no __main__ guard;
+            # the caller's objects are frozen first, so the workers' garbage collector leaves their pages
+            # shared (it would otherwise write to every object and copy all the caller's memory)
             context = multiprocessing.get_context("fork")
-            with context.Pool(workers, initializer=_worker_init, initargs=(config,)) as pool:
-                for batch, outs in zip(batches, pool.imap(_worker_redact, batches), strict=True):
-                    done.update(zip(batch, outs, strict=True))
-        return [done.get(text) or self.redact_text(text) for text in texts]
+            gc.freeze()
+            try:
+                with context.Pool(workers, initializer=_worker_init, initargs=(config,)) as pool:
+                    for batch, outs in zip(batches, pool.imap(_worker_redact, batches), strict=True):
+                        out.update(zip((text for text, _ in batch), outs, strict=True))
+            finally:
+                gc.unfreeze()
+        return [out[text] for text in texts]
 
 
 _PARALLEL_MIN = 2000
@@ -424,6 +538,6 @@ def _worker_init(config: tuple[Sequence[str], bool, str | None, float]) -> None:
     _WORKER = PiiRedactor(entities=entities, secrets=secrets, nlp_model=nlp_model, score_threshold=threshold)
 
 
-def _worker_redact(texts: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+def _worker_redact(batch: list[tuple[str, list[str]]]) -> list[tuple[str, tuple[str, ...]]]:
     assert _WORKER is not None
-    return [_WORKER.redact_text(text) for text in texts]
+    return [_WORKER._analyze(text, entities) for text, entities in batch]
