@@ -185,10 +185,12 @@ def test_rollup_after_new_ingestions_is_extended_to_what_a_rebuild_gives(
     _same_rollup(extended, _rebuilt(path, by))
     with Store(path, read_only=True) as store:  # and saved: a fresh process reads it back
         _same_rollup(daily(store, by, quantiles=True), extended)
-    # anything but appended rows (a run deleted) builds the rollup from scratch
+    # anything but appended rows (a run deleted) builds the rollup from scratch, the new edit measured
     with Store(path) as store:
         store.connection.execute("DELETE FROM runs WHERE id = 'r3'")
+        store.insert("edit", [_edit(200, 5, final="an answer")])
     with Store(path, read_only=True) as store:
         after = daily(store, by, quantiles=True)
         assert after.sums["runs"].sum() == 51
+        assert after.sums["edits"].sum() == after.sums["edit_distance_n"].sum() == 16
     _same_rollup(after, _rebuilt(path, by))

@@ -34,6 +34,7 @@ __all__ = [
     "MEASURED_TABLE",
     "MEASURES_VIEW",
     "cache_path",
+    "covered_by_file",
     "edit_measures",
     "edits_fingerprint",
     "edits_with_measures",
@@ -41,6 +42,7 @@ __all__ = [
     "file_token",
     "measured_edits_table",
     "measures_table",
+    "view_file",
 ]
 
 MEASURED_TABLE = "hone_measured_edits"
@@ -245,6 +247,31 @@ def _measure(store: Store, window: Window | None, since: int | None = None) -> t
             f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM read_parquet({_sql_string(str(path))})"
         )
         return token or ("file", 0, 0)
+
+
+def view_file(store: Store) -> tuple[Any, ...] | None:
+    """Point the measures view at the cache file as it is, unchecked; its token (None without a file).
+
+    For a caller that checks coverage itself in the query it runs anyway (edits left without a measure by
+    the view) and then calls :func:`covered_by_file`, saving the anti-join of :func:`ensure_measured`.
+    """
+    path = cache_path(store)
+    with _lock, store.locked() as con:
+        if path in _memory or not path.is_file():
+            return None
+        token = file_token(store)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM read_parquet({_sql_string(str(path))})"
+        )
+        return token
+
+
+def covered_by_file(store: Store, fingerprint: tuple[Any, ...], token: tuple[Any, ...]) -> None:
+    """Record that the view of :func:`view_file` (``token``) measures every edit of this ``fingerprint``."""
+    memo = store_state(store).setdefault(
+        "measured", {"fingerprint": None, "source": None, "covered": [], "table": None}
+    )
+    memo.update(fingerprint=fingerprint, source=token, covered=[None])
 
 
 def ensure_measured(

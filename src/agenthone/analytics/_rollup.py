@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agenthone.analytics._groups import edit_key_sql, run_key_sql
-from agenthone.analytics._measures import MEASURES_VIEW, edits_fingerprint, ensure_measured, file_token
+from agenthone.analytics._measures import (
+    MEASURES_VIEW,
+    covered_by_file,
+    edits_fingerprint,
+    ensure_measured,
+    file_token,
+    view_file,
+)
 from agenthone.analytics._query import MICROS_PER_DAY, fetch, store_state
 
 if TYPE_CHECKING:
@@ -183,7 +190,8 @@ def _edits_sql(by: str, where: str = "TRUE") -> str:
     return (
         f"SELECT {key} AS key, {_day_sql('e.timestamp')} AS day, count(*) AS edits,"
         " CAST(sum(CAST(e.accepted AS BIGINT)) AS BIGINT) AS accepted, count(e.accepted) AS accepted_n,"
-        " CAST(sum(m.edit_distance) AS DOUBLE) AS edit_distance_sum, count(m.edit_distance) AS edit_distance_n"
+        " CAST(sum(m.edit_distance) AS DOUBLE) AS edit_distance_sum, count(m.edit_distance) AS edit_distance_n,"
+        " count(*) FILTER (WHERE m.id IS NULL) AS unmeasured"
         f" FROM edits e LEFT JOIN temp.main.{MEASURES_VIEW} m ON e.id = m.id AND e.content_hash = m.content_hash"
         f"{join} WHERE {where} GROUP BY 1, 2"
     )
@@ -255,11 +263,41 @@ def _combine(parts: list[_Part], fingerprint: tuple[Any, ...]) -> tuple[Daily, l
     return rollup, placed
 
 
-def _build(store: Store, by: str, fingerprint: tuple[Any, ...]) -> Daily:
-    """The rollup from every run and edit: one scan of each (the edit measures current beforehand)."""
-    runs = fetch(store, ("rollup_runs", by), lambda: _runs_sql(by))
-    edits = fetch(store, ("rollup_edits", by), lambda: _edits_sql(by))
-    return _combine([_part(runs, RUN_SUMS), _part(edits, EDIT_SUMS)], fingerprint)[0]
+def _build(store: Store, by: str, runs: tuple[Any, ...], edits: tuple[Any, ...]) -> Daily:
+    """The rollup from every run and edit: one scan of each, every edit measured.
+
+    When the edit measures are not known to cover every edit, the edits are first aggregated with the
+    cache file as it is, counting the edits it leaves without a measure: none (the common case) and the
+    check cost nothing more; else the missing edits are measured and the edits aggregated again.
+    """
+    import duckdb
+
+    state = store_state(store)
+    measured = state.get("measured")
+    table = None
+    if measured is None or measured["fingerprint"] != edits or None not in measured["covered"]:
+        token = view_file(store)
+        if token is not None:
+            try:
+                table = _arrow(store, _edits_sql(by))
+            except duckdb.Error:  # an unreadable or foreign file: measured through pandas below
+                table = None
+            if table is not None and int(_column_sum(table["unmeasured"])) == 0:
+                covered_by_file(store, edits, token)
+            else:
+                table = None
+    if table is None:
+        ensure_measured(store, table=False)
+        table = fetch(store, ("rollup_edits", by), lambda: _edits_sql(by))
+    source = state["measured"]["source"]
+    runs_table = fetch(store, ("rollup_runs", by), lambda: _runs_sql(by))
+    return _combine([_part(runs_table, RUN_SUMS), _part(table, EDIT_SUMS)], (runs, edits, source))[0]
+
+
+def _column_sum(column: Any) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(column).as_py() or 0)
 
 
 def _arrow(store: Store, sql: str) -> pa.Table:
@@ -476,9 +514,7 @@ def daily(store: Store, by: str, *, quantiles: bool = False) -> Daily:
             ensure_measured(store, table=False, since=old.fingerprint[1][3])
             rollup = _extend(store, by, old, (runs, edits, state["measured"]["source"]))
         if rollup is None:
-            ensure_measured(store, table=False)
-            measured = state["measured"]
-            rollup = _build(store, by, (runs, measured["fingerprint"], measured["source"]))
+            rollup = _build(store, by, runs, edits)
         rollups[by] = rollup
         if quantiles and rollup.quantiles is None:
             rollup.quantiles = _day_quantiles(store, by, rollup)
