@@ -2,24 +2,33 @@
 
 Every window is made of whole UTC days, so the counts and sums behind a summary, a daily trend and the
 alerts add up from one small table of per-group, per-day counts and sums (a few thousand rows for 10M
-runs) instead of a scan of the runs on every call. The rollup is computed by the store (Ibis expressions:
-one scan of the runs, one of the edits joined to their measures) and kept in the process, per store and
-grouping, beside the fingerprint of what it summarises: the count, xor of content hashes and sum of
-ingestion ids of the runs and of the edits, and the state of the edit measures. Any ingestion, live
-capture or newly measured edit changes the fingerprint, and the next call rebuilds the rollup; a warm
-call costs one scan of one column of each table for the fingerprint.
+runs) instead of a scan of the runs on every call. The rollup is computed by the store in SQL (one scan of
+the runs, one of the edits joined to their measures; plain SQL rather than Ibis, so that a fresh process
+never imports or compiles Ibis) and kept in the process, per store and grouping, beside the fingerprint of
+what it summarises: the count, xor of content hashes, sum and last of the ingestion ids of the runs and of
+the edits, and the state of the edit measures. Any ingestion, live capture or newly measured edit changes
+the fingerprint; a warm call costs one scan of two columns of each table for it.
+
+After new data, the rollup is brought up to date rather than rebuilt when the runs and edits it saw are
+all still there, unchanged: the rows of ingestions up to its last one have the fingerprint it recorded
+(one filtered scan). Then only the rows of later ingestions are aggregated (and their edits measured) and
+added to the days they fall in; the daily quantiles of those days are computed again. The result is the
+rollup a rebuild gives: the same groups, days, counts and integer sums, float sums equal but for the order
+of the additions (last bits). Anything else (records deleted or replaced, live capture adding to an
+ingestion already rolled up, the ``category`` grouping, whose edits take the agent's most frequent
+category) rebuilds it.
 
 Medians and percentiles do not add up across days: a summary computes them from the runs of its window
-(one scan of two columns) and keeps them with the rollup (and in its file), for that window, until the data
-changes. The
-daily ones of a trend are computed once per state of the data, with the rollup, one measure per query
-(DuckDB's quantile states of two measures at once per group and day outgrow the default 512 MB memory
-limit at 10M runs and slow the query twentyfold).
+(one scan of three columns) and keeps them with the rollup (and in its file), for that window, until the
+data changes. The daily ones of a trend are computed when a trend first asks for them (never for a summary
+or the alerts), once per state of the data, one measure per query (DuckDB's quantile states of two
+measures at once per group and day outgrow the default 512 MB memory limit at 10M runs and slow the query
+twentyfold).
 
 The rollup (with the daily quantiles once computed) is also written beside the store,
 ``<store>.rollup-<group>.parquet``, with its fingerprint: a fresh process whose data has not changed reads
-it instead of scanning the runs (when the folder is not writable the rollup lives in the process only).
-Deleting the file is always safe.
+it instead of scanning the runs, one after new ingestions extends it (when the folder is not writable the
+rollup lives in the process only). Deleting the file is always safe.
 
 Sums are exact for counts and integers; a mean is the sum of its day sums over the count, which differs
 from a one-pass average only in the last bits of a double.
