@@ -23,7 +23,11 @@ memory), asserts that both agree, and measures edit-pattern mining throughput.
 - **Cold** (a fresh Python process per repeat): the summary, trends and alerts through the public API on the
   store opened read-only with its default settings (512 MB DuckDB memory limit), each timed, with the
   process's wall time (interpreter start and imports included) and its peak RSS (``VmHWM``). The first
-  cold process finds no rollup beside the store (as after new data) and builds it; the next ones read it.
+  cold process finds no rollup beside the store and builds it from scratch; the next ones read it. Then a
+  day of new data (the last day's runs and edits again one day later, new ids, loaded as two more
+  ingestions) is added and a fresh process runs the three again: it extends the saved rollup with the new
+  rows and measures the new edits, the common case after new logs. The appended day is removed afterwards
+  (records, ingestion log and their edit measures), so every run starts from the same store.
   The pandas peer gets the same: a fresh process loading the columns it needs from the store and computing
   the same three, with its peak RSS.
 
