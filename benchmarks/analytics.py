@@ -672,7 +672,7 @@ def main() -> None:
         + f"), peak RSS {cold_rss:.0f} MB"
     )
     log(
-        f"ours cold, rollup rebuilt (no rollup on disk, as after new data): {rebuilt['process_wall_s']:.2f} s wall ("
+        f"ours cold, rollup built from scratch (none on disk): {rebuilt['process_wall_s']:.2f} s wall ("
         + ", ".join(f"{k} {v:.2f}" for k, v in rebuilt["times_s"].items())
         + f"), peak RSS {rebuilt['peak_rss_mb']:.0f} MB"
     )
