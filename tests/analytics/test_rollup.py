@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from agenthone.analytics import alerts, performance, trends
+from agenthone.analytics._measures import cache_path
 from agenthone.analytics._rollup import daily, rollup_path
 from agenthone.analytics._stats import normal_cdf, two_proportion_p_values
 from agenthone.store import Store
@@ -134,7 +135,8 @@ def _edit(i: int, day: int, agent: str = "a", final: str = "the answer") -> dict
 
 def _rebuilt(path: Path, by: str) -> Any:
     """The rollup of the store at ``path`` built from scratch (its saved file set aside)."""
-    saved = rollup_path(Store(path, read_only=True), by)
+    with Store(path, read_only=True) as store:
+        saved = rollup_path(store, by)
     kept = saved.read_bytes() if saved.exists() else None
     saved.unlink(missing_ok=True)
     try:
@@ -162,7 +164,7 @@ def _same_rollup(a: Any, b: Any) -> None:
 def test_rollup_after_new_ingestions_is_extended_to_what_a_rebuild_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by: str
 ) -> None:
-    from agenthone.analytics import _rollup
+    from agenthone.analytics import _measures, _rollup
 
     path = tmp_path / "store.duckdb"
     runs = [{**_run(i, 1 + i % 20, agent="ab"[i % 2]), "model": ["m1", None][i % 3 == 0]} for i in range(40)]
@@ -174,6 +176,9 @@ def test_rollup_after_new_ingestions_is_extended_to_what_a_rebuild_gives(
     more = [{**_run(100 + i, 18 + i % 6, agent="abc"[i % 3]), "model": "m2"} for i in range(12)]
     make_store(path, runs=more, edits=[_edit(100 + i, 19 + i % 4, agent="c") for i in range(5)]).close()
 
+    _measures._memory.clear()  # as in a fresh process: the measures only in their file
+    _measures._on_disk.clear()
+
     def rebuild(*args: Any) -> None:
         pytest.fail("rebuilt, not extended")
 
@@ -182,6 +187,12 @@ def test_rollup_after_new_ingestions_is_extended_to_what_a_rebuild_gives(
         extended = daily(store, by, quantiles=True)
         assert performance(store, range="2026-10-01..2026-10-31", by=by)["runs"].sum() == 52  # type: ignore[arg-type]
     monkeypatch.undo()
+    # the new edits' measures were added to the cache file (as pandas writes it, read back by pandas)
+    with Store(path, read_only=True) as store:
+        cached = pd.read_parquet(cache_path(store))
+    assert list(cached.columns) == ["id", "content_hash", "edit_distance", "tokens_ai", "tokens_final"]
+    assert sorted(cached["id"]) == sorted([f"e{i}" for i in range(10)] + [f"e{100 + i}" for i in range(5)])
+    assert str(cached["content_hash"].dtype) == "uint64" and cached["edit_distance"].notna().all()
     _same_rollup(extended, _rebuilt(path, by))
     with Store(path, read_only=True) as store:  # and saved: a fresh process reads it back
         _same_rollup(daily(store, by, quantiles=True), extended)

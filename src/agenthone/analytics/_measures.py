@@ -233,7 +233,12 @@ def _measure(store: Store, window: Window | None, since: int | None = None) -> t
     path = cache_path(store)
     con = store.connection
     with _lock:
-        if path not in _memory and path.is_file() and _file_covers(store, path, window, since):
+        on_file = path not in _memory and path.is_file()
+        if on_file and (
+            _append_to_file(store, path, since)  # the edits of new ingestions: measured into the file
+            if since is not None and window is None
+            else _file_covers(store, path, window, since)
+        ):
             frame = None
         else:
             frame = edit_measures(store, window=window, since=since)
@@ -247,6 +252,41 @@ def _measure(store: Store, window: Window | None, since: int | None = None) -> t
             f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM read_parquet({_sql_string(str(path))})"
         )
         return token or ("file", 0, 0)
+
+
+def _append_to_file(store: Store, path: Path, since: int) -> bool:
+    """Measure the edits of the ingestions after ``since`` missing from the cache file and write the file
+    again with them added, by DuckDB (the cached measures never loaded into pandas). False when the file
+    could not be read or written (the caller measures through pandas then)."""
+    import duckdb
+
+    source = _sql_string(str(path))
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with store.locked() as con:
+        try:
+            todo = con.execute(
+                "SELECT e.id, e.content_hash, e.ai_output, e.final_output FROM edits e"
+                f" ANTI JOIN read_parquet({source}) m ON e.id = m.id AND e.content_hash = m.content_hash"
+                f" WHERE e.ingest_id > {int(since)}"
+            ).df()
+            if not len(todo):
+                return True
+            con.register("hone_fresh_measures", compute_measures(todo))
+            try:
+                types = zip(_COLUMNS, ("VARCHAR", "UBIGINT", "DOUBLE", "BIGINT", "BIGINT"), strict=True)
+                columns = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types)
+                con.execute(
+                    f"COPY (SELECT {columns} FROM read_parquet({source}) UNION ALL"
+                    f" SELECT {columns} FROM hone_fresh_measures) TO {_sql_string(str(tmp))} (FORMAT parquet)"
+                )
+            finally:
+                con.unregister("hone_fresh_measures")
+            tmp.replace(path)
+        except (duckdb.Error, OSError):
+            tmp.unlink(missing_ok=True)
+            return False
+    _on_disk.pop(path, None)
+    return True
 
 
 def view_file(store: Store) -> tuple[Any, ...] | None:
