@@ -23,7 +23,11 @@ memory), asserts that both agree, and measures edit-pattern mining throughput.
 - **Cold** (a fresh Python process per repeat): the summary, trends and alerts through the public API on the
   store opened read-only with its default settings (512 MB DuckDB memory limit), each timed, with the
   process's wall time (interpreter start and imports included) and its peak RSS (``VmHWM``). The first
-  cold process finds no rollup beside the store (as after new data) and builds it; the next ones read it.
+  cold process finds no rollup beside the store and builds it from scratch; the next ones read it. Then a
+  day of new data (the last day's runs and edits again one day later, new ids, loaded as two more
+  ingestions) is added and a fresh process runs the three again: it extends the saved rollup with the new
+  rows and measures the new edits, the common case after new logs. The appended day is removed afterwards
+  (records, ingestion log and their edit measures), so every run starts from the same store.
   The pandas peer gets the same: a fresh process loading the columns it needs from the store and computing
   the same three, with its peak RSS.
 
@@ -479,6 +483,60 @@ def load_pandas(store: Any, measures: Path | None = None) -> tuple[pd.DataFrame,
     return runs, edits, load_s, time.perf_counter() - started
 
 
+NEW_DAY = "new-day"
+"""Marks the records of the appended day (their ids end with it; their files are named after it)."""
+
+
+def append_day(db: Path) -> int:
+    """New data, as after a day of new logs: the last day's runs and edits again one day later (new ids),
+    each kind loaded as one more ingestion. Returns the runs added."""
+    from agenthone.records import kind_of
+    from agenthone.store import Store
+
+    added = 0
+    with Store(db, memory_limit="2GB") as store:
+        for kind in ("run", "edit"):
+            spec = kind_of(kind)
+            path = db.parent / f"{NEW_DAY}-{spec.table}.parquet"
+            columns = ", ".join(
+                f"id || '-{NEW_DAY}' AS id" if f.name == "id"
+                else "timestamp + INTERVAL 1 DAY AS timestamp" if f.name == "timestamp"
+                else f'"{f.name}"'
+                for f in spec.fields
+            )  # fmt: skip
+            with store.locked() as con:
+                con.execute(
+                    f"COPY (SELECT {columns} FROM {spec.table} WHERE timestamp >= (SELECT max(timestamp)"
+                    f" FROM {spec.table}) - INTERVAL 1 DAY ORDER BY timestamp) TO '{path}' (FORMAT parquet)"
+                )
+            n = bulk_load(store, path, kind)
+            added += n if kind == "run" else 0
+    return added
+
+
+def restore(db: Path) -> None:
+    """The store as generated: the appended day's records, ingestions and edit measures removed."""
+    from agenthone.analytics._measures import cache_path
+    from agenthone.store import Store
+
+    with Store(db, read_only=True) as store:
+        found = store.connection.execute(
+            f"SELECT count(*) FROM ingestions WHERE source LIKE '%{NEW_DAY}-%'"
+        ).fetchall()[0][0]
+        measures = cache_path(store)
+    if found:
+        with Store(db) as store, store.locked() as con:
+            ids = f"SELECT ingest_id FROM ingestions WHERE source LIKE '%{NEW_DAY}-%'"
+            for table in ("runs", "edits"):
+                con.execute(f"DELETE FROM {table} WHERE ingest_id IN ({ids})")
+            con.execute(f"DELETE FROM ingestions WHERE ingest_id IN ({ids})")
+    if measures.exists():
+        cached = pd.read_parquet(measures)
+        kept = cached[~cached["id"].str.endswith(NEW_DAY)]
+        if len(kept) < len(cached):
+            kept.to_parquet(measures, index=False)
+
+
 def child(side: str, db: Path, windows: dict[str, list[str]]) -> None:
     """One cold run in this fresh process: the summary, trends and alerts, each timed; the JSON on stdout."""
     started = time.perf_counter()
@@ -586,16 +644,27 @@ def main() -> None:
 
     # cold: fresh processes (the store closed here meanwhile, as another process would find it); the first
     # finds no rollup beside the store (as after new data arrived) and builds it, the others read it
+    # finds no rollup beside the store and builds it from scratch, the next ones read it; then a day of new
+    # data is ingested and a fresh process brings the saved rollup up to date (the common case after new logs)
     with store.released():
+        restore(db)  # what an interrupted run may have left
         for saved in db.parent.glob(f"{db.stem}.rollup-*.parquet"):
             saved.unlink()
         rebuilt = cold("ours", db, windows)
         colds = [cold("ours", db, windows) for _ in range(args.cold_repeats)]
+        new_runs = append_day(db)
+        after_new = cold("ours", db, windows)
+        restore(db)
+        log(f"appended a day of {new_runs:,} runs (and its edits) as new ingestions, then removed it")
+        for saved in db.parent.glob(f"{db.stem}.rollup-*.parquet"):
+            saved.unlink()
         pandas_cold = cold("pandas", db, windows)
+    for _, fn in calls:  # the rollup built again in this process (the data is back as it was), untimed
+        fn()
     cold_ours = min(colds, key=lambda c: c["process_wall_s"])
     cold_wall = statistics.median(c["process_wall_s"] for c in colds)
     cold_in = statistics.median(c["in_process_s"] for c in colds)
-    cold_rss = max(c["peak_rss_mb"] for c in [*colds, rebuilt])
+    cold_rss = max(c["peak_rss_mb"] for c in [*colds, rebuilt, after_new])
     log(
         f"ours cold (fresh process, median of {len(colds)}): {cold_wall:.2f} s wall"
         f" ({cold_in:.2f} s from the first import; fastest: "
@@ -603,9 +672,14 @@ def main() -> None:
         + f"), peak RSS {cold_rss:.0f} MB"
     )
     log(
-        f"ours cold, rollup rebuilt (no rollup on disk, as after new data): {rebuilt['process_wall_s']:.2f} s wall ("
+        f"ours cold, rollup built from scratch (none on disk): {rebuilt['process_wall_s']:.2f} s wall ("
         + ", ".join(f"{k} {v:.2f}" for k, v in rebuilt["times_s"].items())
         + f"), peak RSS {rebuilt['peak_rss_mb']:.0f} MB"
+    )
+    log(
+        f"ours cold after a day of new data (saved rollup extended): {after_new['process_wall_s']:.2f} s wall ("
+        + ", ".join(f"{k} {v:.2f}" for k, v in after_new["times_s"].items())
+        + f"), peak RSS {after_new['peak_rss_mb']:.0f} MB"
     )
     log(
         f"pandas cold (fresh process, data loaded from the store): {pandas_cold['process_wall_s']:.2f} s wall ("
@@ -719,6 +793,10 @@ def main() -> None:
             "ours_rollup_rebuilt_process_wall_s": round(rebuilt["process_wall_s"], 3),
             "ours_rollup_rebuilt_s": {k: round(v, 3) for k, v in rebuilt["times_s"].items()},
             "ours_rollup_rebuilt_peak_rss_mb": round(rebuilt["peak_rss_mb"]),
+            "appended_runs": new_runs,
+            "ours_after_new_data_process_wall_s": round(after_new["process_wall_s"], 3),
+            "ours_after_new_data_s": {k: round(v, 3) for k, v in after_new["times_s"].items()},
+            "ours_after_new_data_peak_rss_mb": round(after_new["peak_rss_mb"]),
             "pandas_process_wall_s": round(pandas_cold["process_wall_s"], 3),
             "pandas_s": {k: round(v, 3) for k, v in pandas_cold["times_s"].items()},
             "pandas_peak_rss_mb": round(pandas_cold["peak_rss_mb"]),
@@ -739,6 +817,8 @@ def main() -> None:
             "summary_30d": ours["summary_30d"] < TARGET_SUMMARY_S,
             "speedup": {k: v >= TARGET_SPEEDUP for k, v in speedup.items()},
             "cold": cold_wall <= TARGET_COLD_S,
+            "cold_after_new_data": after_new["process_wall_s"] <= TARGET_COLD_S,
+            "cold_rebuilt_from_scratch": rebuilt["process_wall_s"] <= TARGET_COLD_S,
             "peak_rss": cold_rss <= TARGET_RSS_MB,
             "mining": edits_per_s >= TARGET_EDITS_PER_S,
         },
@@ -750,8 +830,10 @@ def main() -> None:
            "target": TARGET_SPEEDUP, "unit": "x"} for k, v in speedup.items()),
         {"figure": f"cold summary+trends+alerts, {size} runs", "value": round(cold_wall, 2), "op": "<=",
          "target": TARGET_COLD_S, "unit": "s"},
-        {"figure": f"cold, rollup rebuilt (new data), {size} runs", "value": round(rebuilt["process_wall_s"], 2),
-         "op": "<=", "target": TARGET_COLD_S, "unit": "s"},
+        {"figure": f"cold after a day of new data (rollup extended), {size} runs",
+         "value": round(after_new["process_wall_s"], 2), "op": "<=", "target": TARGET_COLD_S, "unit": "s"},
+        {"figure": f"cold, rollup built from scratch (no saved rollup), {size} runs",
+         "value": round(rebuilt["process_wall_s"], 2), "op": "<=", "target": TARGET_COLD_S, "unit": "s"},
         {"figure": f"peak RSS cold, {size} runs (pandas {pandas_cold['peak_rss_mb']:.0f} MB)",
          "value": round(cold_rss), "op": "<=", "target": TARGET_RSS_MB, "unit": "MB"},
         {"figure": "edit-pattern mining", "value": round(edits_per_s), "op": ">=", "target": TARGET_EDITS_PER_S,

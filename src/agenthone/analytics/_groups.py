@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from agenthone.store import Store
 
-__all__ = ["BY_VALUES", "NONE_LABEL", "GroupBy", "check_by", "edit_key", "run_key"]
+__all__ = ["BY_VALUES", "NONE_LABEL", "GroupBy", "check_by", "edit_key", "edit_key_sql", "run_key", "run_key_sql"]
 
 GroupBy: TypeAlias = Literal["agent", "category", "task_type", "intent_type", "model", "prompt_version"]
 BY_VALUES: tuple[str, ...] = ("agent", "category", "task_type", "intent_type", "model", "prompt_version")
@@ -72,3 +72,19 @@ def edit_key(edits: ir.Table, by: str, store: Store) -> ir.Table:
         return joined.mutate(key=joined.cat.cast("string").fill_null(NONE_LABEL)).drop("cat_agent", "cat")
     col = edits[_EDIT_COLUMN[by]]
     return edits.mutate(key=col.cast("string").fill_null(NONE_LABEL))
+
+
+def run_key_sql(by: str) -> str:
+    """The SQL of :func:`run_key`'s ``key`` over the ``runs`` table (for the queries written in SQL)."""
+    return f"COALESCE(CAST(\"{_RUN_COLUMN[check_by(by)]}\" AS VARCHAR), '{NONE_LABEL}')"
+
+
+def edit_key_sql(by: str, alias: str = "e") -> tuple[str, str]:
+    """The SQL of :func:`edit_key`'s ``key`` over ``edits`` (as ``alias``), and the join it needs (or "")."""
+    if check_by(by) == "category":
+        join = (
+            " LEFT JOIN (SELECT agent_name AS cat_agent, MODE(category) AS cat FROM runs GROUP BY 1) hone_cats"
+            f" ON {alias}.agent_name = hone_cats.cat_agent"
+        )
+        return f"COALESCE(CAST(hone_cats.cat AS VARCHAR), '{NONE_LABEL}')", join
+    return f"COALESCE(CAST({alias}.\"{_EDIT_COLUMN[by]}\" AS VARCHAR), '{NONE_LABEL}')", ""

@@ -34,6 +34,7 @@ __all__ = [
     "MEASURED_TABLE",
     "MEASURES_VIEW",
     "cache_path",
+    "covered_by_file",
     "edit_measures",
     "edits_fingerprint",
     "edits_with_measures",
@@ -41,6 +42,7 @@ __all__ = [
     "file_token",
     "measured_edits_table",
     "measures_table",
+    "view_file",
 ]
 
 MEASURED_TABLE = "hone_measured_edits"
@@ -113,25 +115,35 @@ def compute_measures(edits: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def edit_measures(store: Store, *, window: Window | None = None) -> pd.DataFrame:
+def edit_measures(store: Store, *, window: Window | None = None, since: int | None = None) -> pd.DataFrame:
     """Measures of every edit (in ``window``): ``id, content_hash, edit_distance, tokens_ai, tokens_final``.
 
-    Edits not yet in the cache are computed and added; a repeat call costs one anti-join in DuckDB.
+    Edits not yet in the cache are computed and added; a repeat call costs one anti-join in DuckDB. With
+    ``since`` (an ingestion id), only the edits of later ingestions are looked for.
     """
-    import ibis
     import pandas as pd
 
     path = cache_path(store)
     with _lock:
         cached = _load(path)
-        edits = store.table("edits")
+        where = []
         if window is not None:
-            edits = window.filter(edits)
-        known = ibis.memtable(cached[["id", "content_hash"]])
-        missing = edits.anti_join(known, ["id", "content_hash"]).select(
-            "id", "content_hash", "ai_output", "final_output"
-        )
-        todo = missing.to_pandas()
+            where.append(
+                f"e.timestamp >= {_sql_string(window.start.isoformat())}::TIMESTAMPTZ"
+                f" AND e.timestamp < {_sql_string(window.end.isoformat())}::TIMESTAMPTZ"
+            )
+        if since is not None:
+            where.append(f"e.ingest_id > {int(since)}")
+        with store.locked() as con:
+            con.register("hone_known_measures", cached[["id", "content_hash"]])
+            try:
+                todo = con.execute(
+                    "SELECT e.id, e.content_hash, e.ai_output, e.final_output FROM edits e"
+                    " ANTI JOIN hone_known_measures k ON e.id = k.id AND e.content_hash = k.content_hash"
+                    + (" WHERE " + " AND ".join(where) if where else "")
+                ).df()
+            finally:
+                con.unregister("hone_known_measures")
         if len(todo):
             fresh = compute_measures(todo)
             cached = pd.concat([cached, fresh], ignore_index=True) if len(cached) else fresh
@@ -143,10 +155,14 @@ def edit_measures(store: Store, *, window: Window | None = None) -> pd.DataFrame
 
 
 def _fingerprint(store: Store) -> tuple[Any, ...]:
-    """Changes whenever an edit is added, removed or changed (count, xor of content hashes, ingestions)."""
+    """Changes whenever an edit is added, removed or changed (count, xor of content hashes, sum and last of
+    the ingestion ids)."""
 
     def build() -> str:  # SQL, not Ibis: every call asks it first (see agenthone.analytics._query.fetch)
-        return "SELECT count(*) AS n, bit_xor(content_hash) AS hashes, sum(ingest_id) AS ingests FROM edits"
+        return (
+            "SELECT count(*) AS n, bit_xor(content_hash) AS hashes, CAST(sum(ingest_id) AS BIGINT) AS ingests,"
+            " max(ingest_id) AS last FROM edits"
+        )
 
     return tuple(fetch(store, "edits_fingerprint", build).to_pylist()[0].values())
 
@@ -186,8 +202,9 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _file_covers(store: Store, path: Path, window: Window | None) -> bool:
-    """Whether the cache file holds the measures of every edit (of ``window``), asked of DuckDB (no pandas)."""
+def _file_covers(store: Store, path: Path, window: Window | None, since: int | None = None) -> bool:
+    """Whether the cache file holds the measures of every edit (of ``window``; of the ingestions after
+    ``since``), asked of DuckDB (no pandas)."""
     import duckdb
 
     where = ""
@@ -196,6 +213,8 @@ def _file_covers(store: Store, path: Path, window: Window | None) -> bool:
             f" WHERE e.timestamp >= {_sql_string(window.start.isoformat())}::TIMESTAMPTZ"
             f" AND e.timestamp < {_sql_string(window.end.isoformat())}::TIMESTAMPTZ"
         )
+    if since is not None:
+        where += (" AND" if where else " WHERE") + f" e.ingest_id > {int(since)}"
     try:
         row = store.connection.execute(
             f"SELECT count(*) FROM edits e ANTI JOIN read_parquet({_sql_string(str(path))}) m"
@@ -206,7 +225,7 @@ def _file_covers(store: Store, path: Path, window: Window | None) -> bool:
     return int(row[0][0]) == 0
 
 
-def _measure(store: Store, window: Window | None) -> tuple[Any, ...]:
+def _measure(store: Store, window: Window | None, since: int | None = None) -> tuple[Any, ...]:
     """Measure what the window lacks; point the measures view at the cache file or the in-memory frame.
 
     Returns a token that changes whenever the view's content may have changed.
@@ -214,10 +233,15 @@ def _measure(store: Store, window: Window | None) -> tuple[Any, ...]:
     path = cache_path(store)
     con = store.connection
     with _lock:
-        if path not in _memory and path.is_file() and _file_covers(store, path, window):
+        on_file = path not in _memory and path.is_file()
+        if on_file and (
+            _append_to_file(store, path, since)  # the edits of new ingestions: measured into the file
+            if since is not None and window is None
+            else _file_covers(store, path, window, since)
+        ):
             frame = None
         else:
-            frame = edit_measures(store, window=window)
+            frame = edit_measures(store, window=window, since=since)
             if _on_disk.get(path) is not frame:  # not written (read-only folder): the view reads the frame
                 con.register(f"{MEASURES_VIEW}_frame", frame)
                 con.execute(f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM {MEASURES_VIEW}_frame")
@@ -230,14 +254,78 @@ def _measure(store: Store, window: Window | None) -> tuple[Any, ...]:
         return token or ("file", 0, 0)
 
 
-def ensure_measured(store: Store, *, window: Window | None = None, table: bool = True) -> None:
+def _append_to_file(store: Store, path: Path, since: int) -> bool:
+    """Measure the edits of the ingestions after ``since`` missing from the cache file and write the file
+    again with them added, by DuckDB (the cached measures never loaded into pandas). False when the file
+    could not be read or written (the caller measures through pandas then)."""
+    import duckdb
+
+    source = _sql_string(str(path))
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with store.locked() as con:
+        try:
+            todo = con.execute(
+                "SELECT e.id, e.content_hash, e.ai_output, e.final_output FROM edits e"
+                f" ANTI JOIN read_parquet({source}) m ON e.id = m.id AND e.content_hash = m.content_hash"
+                f" WHERE e.ingest_id > {int(since)}"
+            ).df()
+            if not len(todo):
+                return True
+            con.register("hone_fresh_measures", compute_measures(todo))
+            try:
+                types = zip(_COLUMNS, ("VARCHAR", "UBIGINT", "DOUBLE", "BIGINT", "BIGINT"), strict=True)
+                columns = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types)
+                con.execute(
+                    f"COPY (SELECT {columns} FROM read_parquet({source}) UNION ALL"
+                    f" SELECT {columns} FROM hone_fresh_measures) TO {_sql_string(str(tmp))} (FORMAT parquet)"
+                )
+            finally:
+                con.unregister("hone_fresh_measures")
+            tmp.replace(path)
+        except (duckdb.Error, OSError):
+            tmp.unlink(missing_ok=True)
+            return False
+    _on_disk.pop(path, None)
+    return True
+
+
+def view_file(store: Store) -> tuple[Any, ...] | None:
+    """Point the measures view at the cache file as it is, unchecked; its token (None without a file).
+
+    For a caller that checks coverage itself in the query it runs anyway (edits left without a measure by
+    the view) and then calls :func:`covered_by_file`, saving the anti-join of :func:`ensure_measured`.
+    """
+    path = cache_path(store)
+    with _lock, store.locked() as con:
+        if path in _memory or not path.is_file():
+            return None
+        token = file_token(store)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {MEASURES_VIEW} AS SELECT * FROM read_parquet({_sql_string(str(path))})"
+        )
+        return token
+
+
+def covered_by_file(store: Store, fingerprint: tuple[Any, ...], token: tuple[Any, ...]) -> None:
+    """Record that the view of :func:`view_file` (``token``) measures every edit of this ``fingerprint``."""
+    memo = store_state(store).setdefault(
+        "measured", {"fingerprint": None, "source": None, "covered": [], "table": None}
+    )
+    memo.update(fingerprint=fingerprint, source=token, covered=[None])
+
+
+def ensure_measured(
+    store: Store, *, window: Window | None = None, table: bool = True, since: int | None = None
+) -> None:
     """Make the store's measures current and complete for ``window`` (all edits when None).
 
     Edits of the window without cached measures are measured (and the cache file updated); the measures
     view (:func:`measures_table`) then holds every edit of the window. With ``table`` (the default), the
     measured-edits table (``temp.main.hone_measured_edits``: every edit without its long texts, with its
     measures joined) is made current too. Both are rebuilt only when the edits change (a one-query
-    fingerprint) or new edits were measured: a warm call costs one tiny query.
+    fingerprint) or new edits were measured: a warm call costs one tiny query. With ``since`` (an ingestion
+    id; without ``window`` or ``table``), only the edits of later ingestions are made sure of: the daily
+    rollup extended with new data needs no more.
     """
     bounds = None if window is None else (window.start, window.end)
     with store.locked() as con:
@@ -249,6 +337,10 @@ def ensure_measured(store: Store, *, window: Window | None = None, table: bool =
         if fingerprint != memo["fingerprint"]:
             memo["covered"] = []
             memo["fingerprint"] = fingerprint
+        if since is not None and not table and window is None:
+            if not any(c is None for c in memo["covered"]):
+                memo["source"] = _measure(store, None, since)
+            return
         if memo["source"] is None or not any(_covers(c, bounds) for c in memo["covered"]):
             memo["source"] = _measure(store, window)
             memo["covered"].append(bounds)

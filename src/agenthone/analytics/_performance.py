@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from agenthone.analytics._errors import AnalyticsError
-from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key
+from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key, run_key_sql
 from agenthone.analytics._measures import ensure_measured, measured_edits_table
 from agenthone.analytics._query import MICROS_PER_DAY, fetch, period_index
-from agenthone.analytics._rollup import QUANTILES, daily, day_aligned, day_number, remember
+from agenthone.analytics._rollup import QUANTILES, daily, day_aligned, day_number, remember, window_sql
 from agenthone.analytics._stats import two_proportion_test, wilson_interval
 from agenthone.analytics._window import DateLike, RangeLike, Window, resolve_window
 
@@ -322,10 +322,10 @@ def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
     present, sums = rollup.totals(rollup.in_window(window))
     names = rollup.names[present]
 
-    def build() -> ir.Table:
-        runs = run_key(window.filter(store.table("runs")), by)
-        return runs.group_by("key").aggregate(
-            score_median=runs.score.quantile(0.5), latency=runs.latency_ms.quantile([0.5, 0.95])
+    def build() -> str:  # SQL, not Ibis: the first summary after new data needs no Ibis (see window_sql)
+        return (
+            f"SELECT {run_key_sql(by)} AS key, QUANTILE_CONT(score, 0.5) AS score_median,"
+            f" QUANTILE_CONT(latency_ms, [0.5, 0.95]) AS latency FROM runs WHERE {window_sql(window)} GROUP BY 1"
         )
 
     # the window's quantiles: computed once per state of the data (they live and die with the rollup)
