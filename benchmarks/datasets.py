@@ -551,7 +551,12 @@ BUILD_SCRIPT = textwrap.dedent(
         print(f"  {time.perf_counter() - started:6.1f} s {message}", file=sys.stderr, flush=True)
     ds = build_dataset(DatasetSpec(name="large"), settings=settings, progress=say)
     seconds = time.perf_counter() - started
-    own = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    # VmHWM is this process's own peak; ru_maxrss would carry over the peak of the (large) benchmark process
+    # that started it, which Linux keeps across exec.
+    status = Path("/proc/self/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    hwm = [line.split()[1] for line in lines if line.startswith("VmHWM:")]
+    own = round(int(hwm[0]) / 1024) if hwm else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     workers = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     cpu = os.times()
     print(json.dumps({"seconds": round(seconds, 1), "dataset": ds.ref, "counts": ds.counts,
