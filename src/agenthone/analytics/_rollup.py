@@ -129,6 +129,10 @@ class Daily:
     """:data:`QUANTILES` of each row's day (NaN without runs), computed on demand"""
     windows: dict[Any, Any] = field(default_factory=dict)
     """results computed from the runs for one window (a summary's quantiles), valid as long as the rollup"""
+    index: Any = field(default=None, repr=False)
+    """the in-process quantile index (:mod:`agenthone.analytics._quantile_index`), False when unusable"""
+    window_requests: int = 0
+    """how many windows' quantiles were asked of DuckDB for this rollup (the second builds the index)"""
 
     def in_window(self, window: Window) -> npt.NDArray[np.bool_]:
         """Which rows fall in the (day-aligned) window."""
