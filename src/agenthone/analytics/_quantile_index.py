@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from agenthone.analytics._groups import run_key_sql
@@ -42,16 +41,27 @@ MEASURES = {"score": (("score_median", 0.5),), "latency_ms": (("latency_p50", 0.
 _Interpolate = Callable[[float, float, float], float]
 
 
-def _exact(x: Fraction) -> float:
-    return float(x)  # a Fraction converts to the nearest double (integer true division is correctly rounded)
+def _weighted_fma(lo: float, hi: float, d: float) -> float:
+    """``lo * (1 - d) + hi * d`` with the first product and the sum fused (one rounding): a fused
+    multiply-add, computed exactly (a Fraction converts to the nearest double)."""
+    from fractions import Fraction  # not on the cold path: only when an index is built
+
+    return float(Fraction(lo) * Fraction(1.0 - d) + Fraction(hi * d))
+
+
+def _delta_fma(lo: float, hi: float, d: float) -> float:
+    """``lo + (hi - lo) * d`` as a fused multiply-add."""
+    from fractions import Fraction
+
+    return float(Fraction(hi - lo) * Fraction(d) + Fraction(lo))
 
 
 # lo + (hi - lo) * d in the ways a compiler may evaluate it (fused multiply-add or not)
 _CANDIDATES: dict[str, _Interpolate] = {
-    "weighted_fma": lambda lo, hi, d: _exact(Fraction(lo) * Fraction(1.0 - d) + Fraction(hi * d)),
+    "weighted_fma": _weighted_fma,
     "weighted": lambda lo, hi, d: lo * (1.0 - d) + hi * d,
     "delta": lambda lo, hi, d: lo + (hi - lo) * d,
-    "delta_fma": lambda lo, hi, d: _exact(Fraction(hi - lo) * Fraction(d) + Fraction(lo)),
+    "delta_fma": _delta_fma,
 }
 _chosen: list[_Interpolate | None] = []
 
