@@ -4,9 +4,12 @@ Medians and percentiles do not add up across days, so a summary of a window the 
 asks DuckDB's ``quantile_cont`` over the window's runs (one scan). A process that asks for a second such
 window (another range, or the same after new data) builds this index instead, once per state of the data:
 for each measured column (``score``, ``latency_ms``), its non-NULL values as one float64 array ordered by
-group then UTC day, and per (group, day) where its values start. A window's quantile per group is then a
-selection (``np.partition``) over one contiguous slice of that array, interpolated exactly as
-``quantile_cont`` does: between the order statistics ``floor`` and ``ceil`` of ``(n - 1) * q``.
+group then UTC day (each day's values sorted), and per (group, day) where its values start. A window's
+quantile per group is then a selection within one contiguous slice of that array: the band between the
+smallest and the largest of its days' own order statistics at the same fraction is found by binary search
+in each day, the values below it and in it are counted (the whole slice is used when the band misses), and
+only the band is partitioned (``np.partition``). The two order statistics ``floor`` and ``ceil`` of
+``(n - 1) * q`` are interpolated exactly as ``quantile_cont`` does.
 
 The index lives on the rollup object (:class:`agenthone.analytics._rollup.Daily`), so it is dropped with it
 whenever the data changes, and is never written to disk. It costs 8 bytes per measured value (about 160 MB
