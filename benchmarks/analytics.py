@@ -18,8 +18,12 @@ memory), asserts that both agree, and measures edit-pattern mining throughput.
   pandas, pandas, ours, ...) so both see the same machine load; medians of wall and CPU time and their
   ratios. Ours reads the daily rollup (built once per state of the data, see
   ``agenthone.analytics._rollup``) and checks that the data has not changed (a fingerprint query over the
-  runs and the edits) on every call; ``summary_30d_requantiled`` also computes the window's medians and
-  percentiles from the runs again on every call, as the first summary of a window after new data does.
+  runs and the edits) on every call; ``summary_30d_requantiled`` forgets the window's medians and
+  percentiles before every call, so they are computed again: from the in-process quantile index (built by
+  the warm-up call, the process's second window; see ``agenthone.analytics._quantile_index``), as any
+  further window of a process is. A fresh process's first window asks DuckDB (``quantile_cont``): that
+  is ``ours_index_s.summary_30d_quantiles_by_duckdb`` of the cold section, where one more fresh process
+  then builds the index and serves a window from it, with its peak RSS.
 - **Cold** (a fresh Python process per repeat): the summary, trends and alerts through the public API on the
   store opened read-only with its default settings (512 MB DuckDB memory limit), each timed, with the
   process's wall time (interpreter start and imports included) and its peak RSS (``VmHWM``). The first
@@ -541,7 +545,7 @@ def child(side: str, db: Path, windows: dict[str, list[str]]) -> None:
     """One cold run in this fresh process: the summary, trends and alerts, each timed; the JSON on stdout."""
     started = time.perf_counter()
     times: dict[str, float] = {}
-    if side == "ours":
+    if side in ("ours", "ours-index"):
         from agenthone.analytics import alerts, performance, trends
         from agenthone.store import Store
 
@@ -552,6 +556,14 @@ def child(side: str, db: Path, windows: dict[str, list[str]]) -> None:
             ("trends_90d_daily", lambda: trends(store, range="90d", freq="D")),
             ("alerts", lambda: alerts(store, include_ok=True)),
         ]
+        if side == "ours-index":
+            # then the quantile index: a first window's quantiles from DuckDB, the second builds the index,
+            # the third is served from it (the peak RSS then includes the index)
+            calls += [
+                ("summary_30d_quantiles_by_duckdb", lambda: performance(forget_window_quantiles(store), range="30d")),
+                ("summary_30d_index_built", lambda: performance(forget_window_quantiles(store), range="30d")),
+                ("summary_30d_from_index", lambda: performance(forget_window_quantiles(store), range="30d")),
+            ]
     else:
         from agenthone.analytics._measures import cache_path
         from agenthone.store import Store
@@ -569,9 +581,16 @@ def child(side: str, db: Path, windows: dict[str, list[str]]) -> None:
         t = time.perf_counter()
         fn()
         times[name] = time.perf_counter() - t
+    extra: dict[str, Any] = {}
+    if side == "ours-index":
+        from agenthone.analytics._quantile_index import QuantileIndex
+        from agenthone.analytics._query import store_state
+
+        index = store_state(store)["rollups"]["agent"].index
+        extra["index_mb"] = index.nbytes / 2**20 if isinstance(index, QuantileIndex) else None
     store.close()
     total = time.perf_counter() - started
-    print(json.dumps({"times_s": times, "in_process_s": total, "peak_rss_mb": peak_rss_mb()}))
+    print(json.dumps({"times_s": times, "in_process_s": total, "peak_rss_mb": peak_rss_mb(), **extra}))
 
 
 def cold(side: str, db: Path, windows: dict[str, list[str]]) -> dict[str, Any]:
@@ -603,7 +622,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved warm timing rounds (median reported)")
     parser.add_argument("--cold-repeats", type=int, default=3, help="fresh processes of ours (median reported)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "agenthone-bench-analytics")
-    parser.add_argument("--child", choices=("ours", "pandas"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("ours", "ours-index", "pandas"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--windows", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -652,6 +671,7 @@ def main() -> None:
             saved.unlink()
         rebuilt = cold("ours", db, windows)
         colds = [cold("ours", db, windows) for _ in range(args.cold_repeats)]
+        warm_index = cold("ours-index", db, windows)
         new_runs = append_day(db)
         after_new = cold("ours", db, windows)
         restore(db)
@@ -680,6 +700,11 @@ def main() -> None:
         f"ours cold after a day of new data (saved rollup extended): {after_new['process_wall_s']:.2f} s wall ("
         + ", ".join(f"{k} {v:.2f}" for k, v in after_new["times_s"].items())
         + f"), peak RSS {after_new['peak_rss_mb']:.0f} MB"
+    )
+    log(
+        "ours, a fresh process then asking the 30d quantiles three times (DuckDB, index built, index): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in warm_index["times_s"].items() if "quantiles" in k or "index" in k)
+        + f"; index {warm_index['index_mb'] or 0:.0f} MB, peak RSS {warm_index['peak_rss_mb']:.0f} MB"
     )
     log(
         f"pandas cold (fresh process, data loaded from the store): {pandas_cold['process_wall_s']:.2f} s wall ("
@@ -712,6 +737,9 @@ def main() -> None:
             lambda: pandas_summary(runs, edits, w30.start, w30.end),
         ),
     }
+    # this process's first window whose quantiles are not kept asks DuckDB; the next (the warm-up call of
+    # summary_30d_requantiled) builds the quantile index, which serves the timed calls
+    performance(forget_window_quantiles(store), range="30d")
     log(f"timing {args.repeats} interleaved rounds (ours and pandas alternately, warm)")
     ours_t, peer_t, results = interleaved(pairs, args.repeats)
     ours = {k: statistics.median(w for w, _ in v) for k, v in ours_t.items()}
@@ -726,6 +754,9 @@ def main() -> None:
     # the results must agree, every number
     summary, p_summary = results["summary_30d"]
     agree(summary.set_index("agent"), p_summary, RUN_COLUMNS + EDIT_COLUMNS, "summary")
+    requantiled, p_requantiled = results["summary_30d_requantiled"]
+    agree(requantiled.set_index("agent"), p_requantiled, RUN_COLUMNS + EDIT_COLUMNS, "summary from the index")
+    assert requantiled.equals(summary), "the index's quantiles differ from DuckDB's"
     trend, p_trend = results["trends_90d_daily"]
     assert len(trend) == len(p_trend), (len(trend), len(p_trend))
     agree(
@@ -797,6 +828,9 @@ def main() -> None:
             "ours_after_new_data_process_wall_s": round(after_new["process_wall_s"], 3),
             "ours_after_new_data_s": {k: round(v, 3) for k, v in after_new["times_s"].items()},
             "ours_after_new_data_peak_rss_mb": round(after_new["peak_rss_mb"]),
+            "ours_index_s": {k: round(v, 3) for k, v in warm_index["times_s"].items()},
+            "ours_index_mb": round(warm_index["index_mb"] or 0),
+            "ours_index_peak_rss_mb": round(warm_index["peak_rss_mb"]),
             "pandas_process_wall_s": round(pandas_cold["process_wall_s"], 3),
             "pandas_s": {k: round(v, 3) for k, v in pandas_cold["times_s"].items()},
             "pandas_peak_rss_mb": round(pandas_cold["peak_rss_mb"]),

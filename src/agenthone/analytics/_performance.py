@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from agenthone.analytics._errors import AnalyticsError
 from agenthone.analytics._groups import NONE_LABEL, GroupBy, check_by, edit_key, run_key, run_key_sql
 from agenthone.analytics._measures import ensure_measured, measured_edits_table
+from agenthone.analytics._quantile_index import index_quantiles
 from agenthone.analytics._query import MICROS_PER_DAY, fetch, period_index
 from agenthone.analytics._rollup import QUANTILES, daily, day_aligned, day_number, remember, window_sql
 from agenthone.analytics._stats import two_proportion_test, wilson_interval
@@ -331,6 +332,10 @@ def _rolled_performance(store: Store, window: Window, by: str) -> pd.DataFrame:
     # the window's quantiles: computed once per state of the data (they live and die with the rollup)
     memo = ("performance_quantiles", int(window.start.value), int(window.end.value))
     quantiles = rollup.windows.get(memo)
+    if quantiles is None:
+        quantiles = index_quantiles(store, by, rollup, window, names)
+        if quantiles is not None:
+            remember(store, by, rollup, memo, quantiles)
     if quantiles is None:
         table = fetch(store, ("performance_quantiles", by, window.start, window.end), build)
         # groups with runs in the window, in the order of ``names`` (a group with edits only has none)

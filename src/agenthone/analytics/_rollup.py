@@ -19,11 +19,12 @@ ingestion already rolled up, the ``category`` grouping, whose edits take the age
 category) rebuilds it.
 
 Medians and percentiles do not add up across days: a summary computes them from the runs of its window
-(one scan of three columns) and keeps them with the rollup (and in its file), for that window, until the
-data changes. The daily ones of a trend are computed when a trend first asks for them (never for a summary
-or the alerts), once per state of the data, one measure per query (DuckDB's quantile states of two
-measures at once per group and day outgrow the default 512 MB memory limit at 10M runs and slow the query
-twentyfold).
+(one scan of three columns; from the second window of a process on, from the in-process quantile index of
+:mod:`agenthone.analytics._quantile_index`, kept on the rollup and dropped with it) and keeps them with the
+rollup (and in its file), for that window, until the data changes. The daily ones of a trend are
+computed when a trend first asks for them (never for a summary or the alerts), once per state of the
+data, one measure per query (DuckDB's quantile states of two measures at once per group and day outgrow
+the default 512 MB memory limit at 10M runs and slow the query twentyfold).
 
 The rollup (with the daily quantiles once computed) is also written beside the store,
 ``<store>.rollup-<group>.parquet``, with its fingerprint: a fresh process whose data has not changed reads
@@ -129,6 +130,10 @@ class Daily:
     """:data:`QUANTILES` of each row's day (NaN without runs), computed on demand"""
     windows: dict[Any, Any] = field(default_factory=dict)
     """results computed from the runs for one window (a summary's quantiles), valid as long as the rollup"""
+    index: Any = field(default=None, repr=False)
+    """the in-process quantile index (:mod:`agenthone.analytics._quantile_index`), False when unusable"""
+    window_requests: int = 0
+    """how many windows' quantiles were asked of DuckDB for this rollup (the second builds the index)"""
 
     def in_window(self, window: Window) -> npt.NDArray[np.bool_]:
         """Which rows fall in the (day-aligned) window."""
