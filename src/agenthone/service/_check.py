@@ -88,7 +88,8 @@ class Validator:
         with self._lock:
             lane = self._lanes.get(kind.name)
             if lane is None:
-                lane = self._lanes[kind.name] = _Lane(kind, self._con)
+                # two cursors: DuckDB validates outside the GIL, so two batches are checked at once
+                lane = self._lanes[kind.name] = _Lane(kind, self._con, width=2)
         return lane.check(texts, keyed=keyed)
 
     def close(self) -> None:
