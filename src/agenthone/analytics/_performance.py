@@ -102,6 +102,17 @@ def _aggregates(runs: ir.Table, edits: ir.Table, keys: list[str]) -> ir.Table:
     return joined.select(**columns).order_by(keys)
 
 
+def _spread(values: Any, fill: float, rows: Any, size: int) -> Any:
+    """``values`` of the selected ``rows`` placed on ``size`` rows, the others ``fill`` (as they are without rows)."""
+    import numpy as np
+
+    if rows is None:
+        return values
+    out = np.full(size, fill, dtype=values.dtype)
+    out[rows] = values
+    return out
+
+
 def _columns(table: pa.Table, rows: Any = None, size: int = 0) -> dict[str, Any]:
     """The aggregate columns of ``table`` as numpy arrays, with rates and Wilson intervals.
 
@@ -112,11 +123,7 @@ def _columns(table: pa.Table, rows: Any = None, size: int = 0) -> dict[str, Any]
     import pyarrow.compute as pc
 
     def spread(values: Any, fill: float) -> Any:
-        if rows is None:
-            return values
-        out = np.full(size, fill, dtype=values.dtype)
-        out[rows] = values
-        return out
+        return _spread(values, fill, rows, size)
 
     cols: dict[str, Any] = {}
     for name in _COUNT_COLUMNS:
@@ -148,11 +155,7 @@ def _rolled_columns(sums: dict[str, Any], quantiles: dict[str, Any], rows: Any =
     import numpy as np
 
     def spread(values: Any, fill: float) -> Any:
-        if rows is None:
-            return values
-        out = np.full(size, fill, dtype=values.dtype)
-        out[rows] = values
-        return out
+        return _spread(values, fill, rows, size)
 
     cols: dict[str, Any] = {}
     for name in ("runs", "successes", "success_n", "edits", "accepted", "accepted_n"):
