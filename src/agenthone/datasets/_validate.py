@@ -704,9 +704,10 @@ class _Part:
         self.warnings = dict(found.warnings)
         self.lines = lines
         self.n_examples = n_examples
-        self.n_messages: list[int] = []
-        self.totals: list[int] = []
-        self.assistant: list[int] = []
+        # lists, or numpy arrays
+        self.n_messages: Any = []
+        self.totals: Any = []
+        self.assistant: Any = []
 
 
 class _ChatTypes:
@@ -726,12 +727,13 @@ class _ChatTypes:
     __slots__ = ("assistant", "decode", "plain", "plain_roles", "roles", "tool", "unset")
 
     def __init__(self) -> None:
-        import msgspec
         from typing import Annotated, Union
+
+        import msgspec
 
         text = Annotated[str, msgspec.Meta(min_length=1)]
         unset = msgspec.UnsetType
-        raw = Union[msgspec.Raw, unset]  # noqa: UP007
+        raw: Any = Union[msgspec.Raw, unset]  # noqa: UP007
         options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True}
         # defstruct, not class statements: the field types are objects here, not annotations resolved later
         plain_roles: dict[type, str] = {
@@ -755,7 +757,7 @@ class _ChatTypes:
         roles[assistant] = "assistant"
 
         def decoder(classes: Iterable[type]) -> Callable[[bytes], Any]:
-            messages = list[Union[tuple(classes)]]  # type: ignore[misc]  # noqa: UP007
+            messages: Any = list.__class_getitem__(Union.__getitem__(tuple(classes)))  # type: ignore[attr-defined]
             example = msgspec.defstruct(
                 "Example", [("messages", messages), ("tools", raw, msgspec.UNSET)], forbid_unknown_fields=True
             )
@@ -808,7 +810,7 @@ class _TypedChat:
     equal value).
     """
 
-    __slots__ = ("decode", "miss", "get", "parse", "roles", "seen", "unset")
+    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset")
 
     def __init__(
         self,
@@ -891,13 +893,15 @@ class _ChatTally:
 
     Each example adds its texts (in order, those of assistant tokens marked), where they end and the
     tokens known without them; :meth:`flush` counts every distinct text not known yet in one tight loop,
-    then each example's totals are sums over its stretch of the counts.
+    then each example's totals are sums over its stretch of the counts (:attr:`totals` and
+    :attr:`assistant` hold them, a numpy array per batch, in the order the examples came).
     """
 
     __slots__ = (
         "assistant",
         "counter",
         "ends",
+        "examples",
         "fixed",
         "fixed_assistant",
         "is_assistant",
@@ -911,9 +915,11 @@ class _ChatTally:
         self.is_assistant: list[int] = []
         self.ends: list[int] = []
         self.fixed: list[int] = []
-        self.fixed_assistant: list[int] = []
-        self.totals: list[int] = []
-        self.assistant: list[int] = []
+        self.fixed_assistant: dict[int, int] = {}
+        self.totals: list[Any] = []
+        self.assistant: list[Any] = []
+        self.examples = 0
+        """Examples added (counted or waiting)."""
 
     def add(self, fixed: int, fixed_assistant: int, texts: Sequence[str] = (), assistant: Sequence[str] = ()) -> None:
         """One example: tokens known without its texts (in total, in assistant tokens), and those texts."""
@@ -921,9 +927,10 @@ class _ChatTally:
         self.is_assistant += [0] * len(texts)
         self.texts += assistant
         self.is_assistant += [1] * len(assistant)
+        if fixed_assistant:
+            self.fixed_assistant[len(self.ends)] = fixed_assistant
         self.ends.append(len(self.texts))
         self.fixed.append(fixed)
-        self.fixed_assistant.append(fixed_assistant)
 
     def flush(self) -> None:
         """Count the waiting texts and add up the totals of the waiting examples.
@@ -949,11 +956,11 @@ class _ChatTally:
             known = len(first)
             at = np.fromiter(map(first.setdefault, texts, itertools.count(-1, -1)), dtype=np.int64, count=size)
             distinct = list(itertools.islice(first, known, None))
-            new = at < 0
             if distinct:
                 firsts = np.fromiter(itertools.islice(first.values(), known, None), dtype=np.int64, count=len(distinct))
                 rank = np.empty(size, dtype=np.int64)
                 rank[-firsts - 1] = np.arange(len(distinct))
+                new = at < 0
                 where = -at[new] - 1
                 at[new] = np.asarray(counter.count_all(distinct), dtype=np.int64)[rank[where]]
                 repeated = np.flatnonzero(np.bincount(where, minlength=size) > 1)
@@ -970,124 +977,158 @@ class _ChatTally:
         ends = np.array(self.ends, dtype=np.int64)
         starts = np.zeros_like(ends)
         starts[1:] = ends[:-1]
-        self.totals += (counts[ends] - counts[starts] + np.array(self.fixed, dtype=np.int64)).tolist()
-        self.assistant += (marks[ends] - marks[starts] + np.array(self.fixed_assistant, dtype=np.int64)).tolist()
+        self.totals.append(counts[ends] - counts[starts] + np.array(self.fixed, dtype=np.int64))
+        assistant = marks[ends] - marks[starts]
+        if self.fixed_assistant:
+            assistant[list(self.fixed_assistant)] += list(self.fixed_assistant.values())
+        self.assistant.append(assistant)
+        self.examples += len(ends)
         for waiting in (self.texts, self.is_assistant, self.ends, self.fixed, self.fixed_assistant):
             waiting.clear()
+
+    @property
+    def waiting(self) -> int:
+        return len(self.ends)
 
 
 _REMEMBERED = 1 << 16
 """Texts a counter remembers at most when they repeat in a batch (see :meth:`_ChatTally.flush`)."""
 
 
-def _tally_chat(blocks: Iterable[list[bytes]], types: _ChatTypes, counter: TokenCounter, limit: int | None) -> _Part:
-    """:func:`_tally` of the lines of an OpenAI chat file (given a block of lines at a time), read typed.
+class _ChatReader:
+    """Reads stretches of an OpenAI chat file in one process: :meth:`read` checks the lines of each,
+    their texts wait together in one :class:`_ChatTally` (batches do not end with a stretch), and
+    :meth:`parts` counts what is left and gives each stretch's :class:`_Part`.
 
     Plain lines (see :class:`_ChatTypes`) are known by the classes of their messages; other lines the
     typed decoder reads are checked by :class:`_TypedChat`; what neither reads is read as JSON and checked
-    like :func:`_tally` checks it. Every text waits in a :class:`_ChatTally` to be counted.
+    like :func:`_tally` checks it.
     """
-    found = _Findings()
-    warn = found.warn
-    n_messages: list[int] = []
-    counted: list[int] = []
-    n_examples = line = 0
-    get, miss = counter.lookups()
-    seen: dict[bytes, int] = {}
-    parse = _json_loads()
-    typed = _TypedChat(types, parse, get, miss)
-    decode, unset, assistant_class = types.plain, types.unset, types.assistant
-    own = {cls: 3 + (get(role) or miss(role)) for cls, role in types.plain_roles.items()}
-    shapes: dict[tuple[type, ...], _Shape | None] = {}
-    tally = _ChatTally(counter)
-    texts, is_assistant, ends, fixed, fixed_assistant = (
-        tally.texts,
-        tally.is_assistant,
-        tally.ends,
-        tally.fixed,
-        tally.fixed_assistant,
-    )
-    content = operator.attrgetter("content")
-    type_ = type
-    waiting = _WAITING
-    for lines in blocks:
-        for raw in lines:
-            line += 1
-            try:
-                ex = decode(raw)
-            except (ValueError, RecursionError):
-                ex = None
-            if ex is not None:
-                messages = ex.messages
-                classes = tuple(map(type_, messages))
-                shape = shapes.get(classes, _UNKNOWN)
-                if shape is _UNKNOWN:
-                    shape = shapes[classes] = _Shape(classes, types, own) if assistant_class in classes else None
-                tools = 0 if ex.tools is unset else typed.tools(bytes(ex.tools))
-                if shape is not None and tools != _TOOLS_INVALID:
-                    texts += map(content, messages)
-                    if shape.ids:
-                        texts += [messages[i].tool_call_id for i in shape.ids]
-                    is_assistant += shape.assistant
-                    ends.append(len(texts))
-                    fixed.append(shape.fixed + tools)
-                    fixed_assistant.append(0)
-                    n_messages.append(shape.n)
-                    counted.append(line)
-                    n_examples += 1
-                    if shape.no_system:
-                        warn("missing_system_message", line)
-                    if shape.no_user:
-                        warn("missing_user_message", line)
-                    if len(texts) >= waiting:
-                        tally.flush()
-                    continue
-            if not raw.strip():
-                warn("blank_line", line)
-                continue
-            n_examples += 1
-            fast = typed(raw)
-            if fast is not None:
-                n, total, system, user, trainable, later, later_assistant = fast
-                tally.add(total, 0, later, later_assistant)
-            else:
-                ex = parse(raw)
-                if ex is _INVALID:
-                    found.error("invalid_json", line)
-                    continue
-                fast = _fast_chat(ex, get, miss, seen)
-                if fast is not None:
-                    n, total, tokens, system, user, trainable = fast
-                    tally.add(total, tokens)
-                else:
-                    item = _checked(ex, line, "openai-chat", found)
-                    if item is None:
-                        continue
-                    total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
-                    total += sum(counter.value_tokens(v) for v in item.extra)
-                    tally.add(total, counter.assistant_tokens(item.assistant))
-                    n_messages.append(item.n_messages)
-                    counted.append(line)
-                    continue
-            if not system:
-                warn("missing_system_message", line)
-            if not user:
-                warn("missing_user_message", line)
-            if not trainable:
-                warn("no_trainable_assistant_message", line)
-            n_messages.append(n)
-            counted.append(line)
-            if len(texts) >= waiting:
-                tally.flush()
-    tally.flush()
-    if limit is not None:
-        for at, total in zip(counted, tally.totals, strict=True):
-            if total > limit:
-                warn("over_token_limit", at)
-    part = _Part(found, line, n_examples)
-    part.n_messages, part.totals, part.assistant = n_messages, tally.totals, tally.assistant
-    return part
 
+    def __init__(self, types: _ChatTypes, counter: TokenCounter) -> None:
+        self.types = types
+        self.counter = counter
+        self.get, self.miss = counter.lookups()
+        self.parse = _json_loads()
+        self.typed = _TypedChat(types, self.parse, self.get, self.miss)
+        get, miss = self.get, self.miss
+        self.own = {cls: 3 + (get(role) or miss(role)) for cls, role in types.plain_roles.items()}
+        self.shapes: dict[tuple[type, ...], _Shape | None] = {}
+        self.seen: dict[bytes, int] = {}
+        self.tally = _ChatTally(counter)
+        self.stretches: list[tuple[_Findings, int, int, list[int], list[int], int]] = []
+        """Each stretch read: findings, lines, examples, their messages, the counted lines, the first's index."""
+
+    def _shape(self, classes: tuple[type, ...]) -> _Shape | None:
+        shape = self.shapes[classes] = (
+            _Shape(classes, self.types, self.own) if self.types.assistant in classes else None
+        )
+        return shape
+
+    def read(self, blocks: Iterable[list[bytes]]) -> None:
+        """Check the lines of one stretch (given a block of lines at a time; numbered from 1)."""
+        found = _Findings()
+        warn = found.warn
+        n_messages: list[int] = []
+        counted: list[int] = []
+        uncounted = line = 0
+        counter, get, miss, parse, typed, seen = self.counter, self.get, self.miss, self.parse, self.typed, self.seen
+        decode, unset, shapes = self.types.plain, self.types.unset, self.shapes
+        tally = self.tally
+        first = tally.examples + tally.waiting
+        texts, is_assistant, ends, fixed = tally.texts, tally.is_assistant, tally.ends, tally.fixed
+        content = operator.attrgetter("content")
+        type_ = type
+        waiting = _WAITING
+        for lines in blocks:
+            for raw in lines:
+                line += 1
+                try:
+                    ex = decode(raw)
+                except (ValueError, RecursionError):
+                    pass
+                else:
+                    messages = ex.messages
+                    classes = tuple(map(type_, messages))
+                    try:
+                        shape = shapes[classes]
+                    except KeyError:
+                        shape = self._shape(classes)
+                    tools = 0 if ex.tools is unset else typed.tools(bytes(ex.tools))
+                    if shape is not None and tools != _TOOLS_INVALID:
+                        texts += map(content, messages)
+                        if shape.ids:
+                            texts += [messages[i].tool_call_id for i in shape.ids]
+                        is_assistant += shape.assistant
+                        ends.append(len(texts))
+                        fixed.append(shape.fixed + tools)
+                        n_messages.append(shape.n)
+                        counted.append(line)
+                        if shape.no_system:
+                            warn("missing_system_message", line)
+                        if shape.no_user:
+                            warn("missing_user_message", line)
+                        if len(texts) >= waiting:
+                            tally.flush()
+                        continue
+                if not raw.strip():
+                    warn("blank_line", line)
+                    continue
+                usual = typed(raw)
+                if usual is not None:
+                    n, total, system, user, trainable, later, later_assistant = usual
+                    tally.add(total, 0, later, later_assistant)
+                else:
+                    ex = parse(raw)
+                    if ex is _INVALID:
+                        found.error("invalid_json", line)
+                        uncounted += 1
+                        continue
+                    fast = _fast_chat(ex, get, miss, seen)
+                    if fast is not None:
+                        n, total, tokens, system, user, trainable = fast
+                        tally.add(total, tokens)
+                    else:
+                        item = _checked(ex, line, "openai-chat", found)
+                        if item is None:
+                            uncounted += 1
+                            continue
+                        total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
+                        total += sum(counter.value_tokens(v) for v in item.extra)
+                        tally.add(total, counter.assistant_tokens(item.assistant))
+                        n_messages.append(item.n_messages)
+                        counted.append(line)
+                        continue
+                if not system:
+                    warn("missing_system_message", line)
+                if not user:
+                    warn("missing_user_message", line)
+                if not trainable:
+                    warn("no_trainable_assistant_message", line)
+                n_messages.append(n)
+                counted.append(line)
+                if len(texts) >= waiting:
+                    tally.flush()
+        self.stretches.append((found, line, len(counted) + uncounted, n_messages, counted, first))
+
+    def parts(self, limit: int | None) -> list[_Part]:
+        """Each stretch read, in the order they were read, with its totals (once every text is counted)."""
+        import numpy as np
+
+        tally = self.tally
+        tally.flush()
+        totals = np.concatenate(tally.totals) if tally.totals else np.zeros(0, dtype=np.int64)
+        assistant = np.concatenate(tally.assistant) if tally.assistant else np.zeros(0, dtype=np.int64)
+        parts = []
+        for found, lines, n_examples, n_messages, counted, first in self.stretches:
+            end = first + len(counted)
+            if limit is not None:
+                for i in np.flatnonzero(totals[first:end] > limit).tolist():
+                    found.warn("over_token_limit", counted[i])
+            part = _Part(found, lines, n_examples)
+            part.n_messages, part.totals, part.assistant = n_messages, totals[first:end], assistant[first:end]
+            parts.append(part)
+        return parts
 
 
 def _tally(
@@ -1100,7 +1141,7 @@ def _tally(
 ) -> _Part:
     """Check and token-count numbered examples, each distinct text once (the counter remembers them).
 
-    With ``raw`` the examples are the lines of a file as bytes, parsed here (see :func:`_tally_chat` for
+    With ``raw`` the examples are the lines of a file as bytes, parsed here (see :class:`_ChatReader` for
     the typed reading of an OpenAI chat file).
     """
     found = _Findings()
@@ -1171,13 +1212,16 @@ def _tally_file(
     format: str,  # noqa: A002
     counter: TokenCounter,
     limit: int | None,
+    *,
     start: int = 0,
     end: int | None = None,
 ) -> _Part:
     """:func:`_tally` of the lines of ``start:end`` of a file (an OpenAI chat file read typed)."""
     types = _typed_chat_decoder() if format == "openai-chat" else None
     if types is not None:
-        return _tally_chat(_blocks(path, start, end), types, counter, limit)
+        reader = _ChatReader(types, counter)
+        reader.read(_blocks(path, start, end))
+        return reader.parts(limit)[0]
     return _tally(_lines(path, start, end), format, counter, limit, raw=True)
 
 
@@ -1220,10 +1264,19 @@ def _validate_stretches(
     """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left."""
     counter = counter or _worker_counter(encoding)
     next_part = next_part if next_part is not None else _next_part[0]
-    done = []
+    types = _typed_chat_decoder() if format == "openai-chat" else None
+    if types is None:
+        done = []
+        while (i := _claim(next_part, len(cuts) - 1)) is not None:
+            done.append((i, _tally_file(Path(path), format, counter, limit, start=cuts[i], end=cuts[i + 1])))
+        return done
+    # the stretches of a chat file share one batch of texts waiting to be counted
+    reader = _ChatReader(types, counter)
+    order = []
     while (i := _claim(next_part, len(cuts) - 1)) is not None:
-        done.append((i, _tally_file(Path(path), format, counter, limit, cuts[i], cuts[i + 1])))
-    return done
+        reader.read(_blocks(Path(path), cuts[i], cuts[i + 1]))
+        order.append(i)
+    return list(zip(order, reader.parts(limit), strict=True))
 
 
 def _cuts(path: Path, size: int, parts: int) -> list[int]:
@@ -1244,8 +1297,10 @@ def _cuts(path: Path, size: int, parts: int) -> list[int]:
     return cuts
 
 
-_PART_BYTES = 2 << 20
+_PART_BYTES = 1 << 20
 """A file is shared out between processes in stretches of at least this many bytes."""
+_STRETCHES = 16
+"""Stretches per process at most: many small ones, so that the processes finish together."""
 
 
 def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, workers: int) -> list[_Part]:  # noqa: A002
@@ -1258,7 +1313,7 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
     from concurrent.futures.process import BrokenProcessPool
 
     size = path.stat().st_size
-    cuts = _cuts(path, size, min(4 * workers, size // _PART_BYTES))
+    cuts = _cuts(path, size, min(_STRETCHES * workers, size // _PART_BYTES))
     counter = TokenCounter(encoding, threads=1)
     if len(cuts) < 3 or workers < 2:
         return [_tally_file(path, format, counter, limit)]
@@ -1293,10 +1348,9 @@ def _report(
     info: ModelInfo,
     path: str | None,
 ) -> ValidationReport:
+    import numpy as np
+
     found = _Findings()
-    n_messages: list[int] = []
-    totals: list[int] = []
-    assistant: list[int] = []
     n_examples = offset = 0
     for part in parts:
         for target, source in ((found.errors, part.errors), (found.warnings, part.warnings)):
@@ -1304,14 +1358,18 @@ def _report(
                 target[category].extend([n + offset for n in lines] if offset else lines)
         for category, times in part.counts.items():
             found.counts[category] += times
-        n_messages += part.n_messages
-        totals += part.totals
-        assistant += part.assistant
         n_examples += part.n_examples
         offset += part.lines
+
+    def joined(values: Iterable[Any]) -> Any:
+        return np.concatenate([np.zeros(0, dtype=np.int64), *(np.asarray(v, dtype=np.int64) for v in values)])
+
+    n_messages = joined(part.n_messages for part in parts)
+    totals = joined(part.totals for part in parts)
+    assistant = joined(part.assistant for part in parts)
     limit = info.max_tokens_per_example
     epochs = default_epochs(n_examples)
-    billed = sum(min(limit, t) if limit else t for t in totals) * epochs
+    billed = int((np.minimum(totals, limit) if limit else totals).sum()) * epochs
     return ValidationReport(
         path=path,
         format=format,
@@ -1325,7 +1383,7 @@ def _report(
             "total_tokens": Distribution.of(totals),
             "assistant_tokens": Distribution.of(assistant),
         },
-        example_tokens=totals,
+        example_tokens=totals.tolist(),
         epochs=epochs,
         billed_tokens=billed,
         cost_usd=info.cost_usd(billed),
