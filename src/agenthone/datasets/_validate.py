@@ -1258,10 +1258,16 @@ def _validate_stretches(
     format: str,  # noqa: A002
     encoding: str,
     limit: int | None,
+    processes: int = 1,
     counter: TokenCounter | None = None,
     next_part: Any = None,
 ) -> list[tuple[int, _Part]]:
-    """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left."""
+    """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left.
+
+    The texts of a chat file wait to be counted across stretches, but not at the end: in the last
+    quarter of the stretches (two per process at least), each stretch's texts are counted as it ends,
+    so that the processes (``processes`` of them) finish together.
+    """
     counter = counter or _worker_counter(encoding)
     next_part = next_part if next_part is not None else _next_part[0]
     types = _typed_chat_decoder() if format == "openai-chat" else None
@@ -1273,9 +1279,12 @@ def _validate_stretches(
     # the stretches of a chat file share one batch of texts waiting to be counted
     reader = _ChatReader(types, counter)
     order = []
+    tail = len(cuts) - 1 - max(2 * processes, (len(cuts) - 1) // 4)
     while (i := _claim(next_part, len(cuts) - 1)) is not None:
         reader.read(_blocks(Path(path), cuts[i], cuts[i + 1]))
         order.append(i)
+        if i >= tail:
+            reader.tally.flush()
     return list(zip(order, reader.parts(limit), strict=True))
 
 
@@ -1325,9 +1334,9 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
     if method == "fork":
         _worker_counter(encoding)
         gc.freeze()
-    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit}
+    helpers = min(workers, len(cuts) - 1) - 1
+    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit, "processes": helpers + 1}
     try:
-        helpers = min(workers, len(cuts) - 1) - 1
         with ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,)) as pool:
             futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
             done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
