@@ -1312,12 +1312,18 @@ _STRETCHES = 16
 """Stretches per process at most: many small ones, so that the processes finish together."""
 
 
+def _start_method() -> str:
+    """How worker processes start: forked on Linux, spawned elsewhere (fork is unsafe on macOS)."""
+    import sys
+
+    return "fork" if sys.platform == "linux" else "spawn"
+
+
 def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, workers: int) -> list[_Part]:  # noqa: A002
     """Validate a file in this process and ``workers - 1`` others, each taking the next stretch of lines
     while some are left (a few per process, so a process slowed down by others takes fewer)."""
     import gc
     import multiprocessing
-    import sys
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
@@ -1328,7 +1334,7 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
         return [_tally_file(path, format, counter, limit)]
     # forked workers inherit the loaded tokenizer (and nothing to copy: the collector leaves what they
     # inherit alone); elsewhere each loads its own
-    method = "fork" if sys.platform == "linux" else "spawn"
+    method = _start_method()
     context = multiprocessing.get_context(method)
     next_part = context.Value("i", 0)
     if method == "fork":
@@ -1336,15 +1342,22 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
         gc.freeze()
     helpers = min(workers, len(cuts) - 1) - 1
     options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit, "processes": helpers + 1}
+    pool = ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,))
+    finished = False
     try:
-        with ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,)) as pool:
-            futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
-            done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
-            for future in futures:
-                done += future.result()
+        futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
+        done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
+        for future in futures:
+            done += future.result()
+        finished = True
     except BrokenProcessPool:  # a worker died (killed, out of memory): the whole file in this process
         return [_tally_file(path, format, TokenCounter(encoding, threads=1), limit)]
     finally:
+        if not finished:  # the workers take no further stretch
+            with next_part.get_lock():
+                next_part.value = len(cuts)
+        # the workers are done (or stop after their stretch): no waiting for them to exit
+        pool.shutdown(wait=False)
         if method == "fork":
             gc.unfreeze()
     return [part for _, part in sorted(done, key=lambda item: item[0])]
