@@ -278,7 +278,8 @@ def _mixed_file(path: Path, n: int = 1200) -> Path:
     lines: list[Any] = []
     for i in range(n):
         user = {"role": "user", "content": f"Where is order {i % 97}? " + "please " * (i % 13)}
-        answer = {"role": "assistant", "content": f"It shipped on day {i}.", **({"weight": i % 2} if i % 7 == 0 else {})}
+        weight = {"weight": i % 2} if i % 7 == 0 else {}
+        answer = {"role": "assistant", "content": f"It shipped on day {i}.", **weight}
         if i % 5 == 0:
             messages = [
                 user,
