@@ -271,6 +271,22 @@ def test_counts_are_exact_and_the_same_on_any_number_of_threads(
     assert one.billed_tokens == several.billed_tokens
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=40))
+def test_distributions_are_numpys_figures(values: list[int]) -> None:
+    """Token counts are summarised in one pass, to exactly what numpy's median and quantiles give."""
+    import numpy as np
+
+    from agenthone.datasets._validate import Distribution
+
+    arr = np.asarray(values, dtype=float)
+    expected = [arr.min(), arr.max(), arr.mean(), np.median(arr), np.quantile(arr, 0.1), np.quantile(arr, 0.9)]
+    for summarised in (values, np.asarray(values)):
+        d = Distribution.of(summarised)
+        assert d is not None
+        assert [d.min, d.max, d.mean, d.median, d.p10, d.p90] == [float(x) for x in expected]
+
+
 def _mixed_file(path: Path, n: int = 1200) -> Path:
     """Usual lines (plain, with tools, tool calls and weights) with a few broken ones and repeated texts."""
     call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
