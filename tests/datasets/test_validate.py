@@ -262,6 +262,10 @@ def test_counts_are_exact_and_the_same_on_any_number_of_threads(
     monkeypatch.setattr(_validate, "_WAITING", 50)  # texts counted together many times per stretch
     monkeypatch.setattr(_validate, "_REMEMBERED", 4)  # few repeated texts remembered between batches
     several = validate_file(path, model="gpt-3.5-turbo", threads=3)
+    monkeypatch.setattr(_validate, "_WAITING", 1 << 20)
+    monkeypatch.setattr(_validate, "_WAITING_BYTES", 4 << 10)  # counted after every block of lines
+    blocks = validate_file(path, model="gpt-3.5-turbo", threads=2)
+    assert blocks.as_dict() == several.as_dict() and blocks.example_tokens == expected
     assert len(_validate._cuts(path, path.stat().st_size, 12)) == 13
     assert one.warnings["blank_line"] == several.warnings["blank_line"] == [11]
     assert one.example_tokens == several.example_tokens == expected

@@ -883,9 +883,11 @@ class _TypedChat:
         return len(messages), total, system, user, trainable, texts, assistant
 
 
-_WAITING = 65536
-"""Texts that wait to be counted together (see :class:`_ChatTally`): the more, the more repeats are
-told apart before they are counted (65,536 texts of a few hundred characters take some 20 MB)."""
+_WAITING = 131072
+"""Texts that wait to be counted together (see :class:`_ChatTally`) at most: the more, the more repeats
+are told apart before they are counted."""
+_WAITING_BYTES = 32 << 20
+"""Bytes of lines whose texts wait to be counted at most (the memory they take is bounded)."""
 
 
 class _ChatTally:
@@ -899,6 +901,7 @@ class _ChatTally:
 
     __slots__ = (
         "assistant",
+        "bytes",
         "counter",
         "ends",
         "examples",
@@ -920,6 +923,8 @@ class _ChatTally:
         self.assistant: list[Any] = []
         self.examples = 0
         """Examples added (counted or waiting)."""
+        self.bytes = 0
+        """Bytes of the lines read since the last count (kept by the reader)."""
 
     def add(self, fixed: int, fixed_assistant: int, texts: Sequence[str] = (), assistant: Sequence[str] = ()) -> None:
         """One example: tokens known without its texts (in total, in assistant tokens), and those texts."""
@@ -983,6 +988,7 @@ class _ChatTally:
             assistant[list(self.fixed_assistant)] += list(self.fixed_assistant.values())
         self.assistant.append(assistant)
         self.examples += len(ends)
+        self.bytes = 0
         for waiting in (self.texts, self.is_assistant, self.ends, self.fixed, self.fixed_assistant):
             waiting.clear()
 
@@ -1039,8 +1045,12 @@ class _ChatReader:
         texts, is_assistant, ends, fixed = tally.texts, tally.is_assistant, tally.ends, tally.fixed
         content = operator.attrgetter("content")
         type_ = type
-        waiting = _WAITING
+        waiting, waiting_bytes = _WAITING, _WAITING_BYTES
         for lines in blocks:
+            tally.bytes += sum(map(len, lines))
+            if tally.bytes >= waiting_bytes:
+                tally.flush()
+                tally.bytes = sum(map(len, lines))
             for raw in lines:
                 line += 1
                 try:
