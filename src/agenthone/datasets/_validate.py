@@ -1034,7 +1034,7 @@ class _ChatReader:
     def read(self, blocks: Iterable[list[bytes]]) -> None:
         """Check the lines of one stretch (given a block of lines at a time; numbered from 1)."""
         found = _Findings()
-        warn = found.warn
+        warn, warnings = found.warn, found.warnings
         n_messages: list[int] = []
         counted: list[int] = []
         uncounted = line = 0
@@ -1074,10 +1074,11 @@ class _ChatReader:
                         fixed.append(shape.fixed + tools)
                         n_messages.append(shape.n)
                         counted.append(line)
+                        # each line once at most: straight onto the category's lines (made as warn makes them)
                         if shape.no_system:
-                            warn("missing_system_message", line)
+                            warnings["missing_system_message"].append(line)
                         if shape.no_user:
-                            warn("missing_user_message", line)
+                            warnings["missing_user_message"].append(line)
                         if len(texts) >= waiting:
                             tally.flush()
                         continue
