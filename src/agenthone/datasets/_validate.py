@@ -1269,15 +1269,15 @@ def _validate_stretches(
     format: str,  # noqa: A002
     encoding: str,
     limit: int | None,
-    processes: int = 1,
+    tail: int | None = None,
     counter: TokenCounter | None = None,
     next_part: Any = None,
 ) -> list[tuple[int, _Part]]:
     """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left.
 
-    The texts of a chat file wait to be counted across stretches, but not at the end: in the last
-    quarter of the stretches (two per process at least), each stretch's texts are counted as it ends,
-    so that the processes (``processes`` of them) finish together.
+    The texts of a chat file wait to be counted across stretches, but not at the end: from stretch
+    ``tail`` on (the last quarter, cut finer), each stretch's texts are counted as it ends, so that the
+    processes finish together.
     """
     counter = counter or _worker_counter(encoding)
     next_part = next_part if next_part is not None else _next_part[0]
@@ -1290,7 +1290,7 @@ def _validate_stretches(
     # the stretches of a chat file share one batch of texts waiting to be counted
     reader = _ChatReader(types, counter)
     order = []
-    tail = len(cuts) - 1 - max(2 * processes, (len(cuts) - 1) // 4)
+    tail = len(cuts) - 1 if tail is None else tail
     while (i := _claim(next_part, len(cuts) - 1)) is not None:
         reader.read(_blocks(Path(path), cuts[i], cuts[i + 1]))
         order.append(i)
@@ -1301,10 +1301,28 @@ def _validate_stretches(
 
 def _cuts(path: Path, size: int, parts: int) -> list[int]:
     """Offsets that split a file into about ``parts`` stretches of whole lines."""
+    return _cut_at(path, size, [size * i // parts for i in range(1, parts)])
+
+
+def _guided_cuts(path: Path, size: int, parts: int) -> tuple[list[int], int]:
+    """:func:`_cuts` with the last quarter cut twice as fine, and the number of the first stretch there."""
+    if parts < 4:
+        cuts = _cuts(path, size, parts)
+        return cuts, len(cuts) - 1
+    coarse = parts - parts // 4
+    start = size * coarse // parts
+    fine = 2 * (parts - coarse)
+    targets = [size * i // parts for i in range(1, coarse + 1)]
+    targets += [start + (size - start) * j // fine for j in range(1, fine)]
+    cuts = _cut_at(path, size, targets)
+    return cuts, sum(1 for at in cuts[:-1] if at < start)
+
+
+def _cut_at(path: Path, size: int, targets: Iterable[int]) -> list[int]:
+    """The starts of the lines at or after each target offset (in order), 0 and ``size``."""
     cuts = [0]
     with path.open("rb") as fh:
-        for i in range(1, parts):
-            target = size * i // parts
+        for target in targets:
             if target <= cuts[-1]:
                 continue
             fh.seek(target - 1)
@@ -1339,7 +1357,7 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
     from concurrent.futures.process import BrokenProcessPool
 
     size = path.stat().st_size
-    cuts = _cuts(path, size, min(_STRETCHES * workers, size // _PART_BYTES))
+    cuts, tail = _guided_cuts(path, size, min(_STRETCHES * workers, size // _PART_BYTES))
     counter = TokenCounter(encoding, threads=1)
     if len(cuts) < 3 or workers < 2:
         return [_tally_file(path, format, counter, limit)]
@@ -1352,7 +1370,7 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
         _worker_counter(encoding)
         gc.freeze()
     helpers = min(workers, len(cuts) - 1) - 1
-    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit, "processes": helpers + 1}
+    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit, "tail": tail}
     pool = ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,))
     finished = False
     try:
