@@ -260,7 +260,12 @@ def test_counts_are_exact_and_the_same_on_any_number_of_threads(
     one = validate_file(path, model="gpt-3.5-turbo", threads=1)
     monkeypatch.setattr(_validate, "_PART_BYTES", 16 << 10)  # a few hundred lines per stretch
     monkeypatch.setattr(_validate, "_WAITING", 50)  # texts counted together many times per stretch
+    monkeypatch.setattr(_validate, "_REMEMBERED", 4)  # few repeated texts remembered between batches
     several = validate_file(path, model="gpt-3.5-turbo", threads=3)
+    monkeypatch.setattr(_validate, "_WAITING", 1 << 20)
+    monkeypatch.setattr(_validate, "_WAITING_BYTES", 4 << 10)  # counted after every block of lines
+    blocks = validate_file(path, model="gpt-3.5-turbo", threads=2)
+    assert blocks.as_dict() == several.as_dict() and blocks.example_tokens == expected
     assert len(_validate._cuts(path, path.stat().st_size, 12)) == 13
     assert one.warnings["blank_line"] == several.warnings["blank_line"] == [11]
     assert one.example_tokens == several.example_tokens == expected
@@ -268,6 +273,80 @@ def test_counts_are_exact_and_the_same_on_any_number_of_threads(
     assert one.over_limit == several.over_limit == [4201]
     assert one.distributions == several.distributions
     assert one.billed_tokens == several.billed_tokens
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10**12), min_size=1, max_size=40))
+def test_distributions_are_numpys_figures(values: list[int]) -> None:
+    """Token counts are summarised in one pass, to exactly what numpy's median and quantiles give."""
+    import numpy as np
+
+    from agenthone.datasets._validate import Distribution
+
+    arr = np.asarray(values, dtype=float)
+    expected = [arr.min(), arr.max(), arr.mean(), np.median(arr), np.quantile(arr, 0.1), np.quantile(arr, 0.9)]
+    for summarised in (values, np.asarray(values)):
+        d = Distribution.of(summarised)
+        assert d is not None
+        assert [d.min, d.max, d.mean, d.median, d.p10, d.p90] == [float(x) for x in expected]
+
+
+def _mixed_file(path: Path, n: int = 1200) -> Path:
+    """Usual lines (plain, with tools, tool calls and weights) with a few broken ones and repeated texts."""
+    call = {"id": "call_1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+    lines: list[Any] = []
+    for i in range(n):
+        user = {"role": "user", "content": f"Where is order {i % 97}? " + "please " * (i % 13)}
+        weight = {"weight": i % 2} if i % 7 == 0 else {}
+        answer = {"role": "assistant", "content": f"It shipped on day {i}.", **weight}
+        if i % 5 == 0:
+            messages = [
+                user,
+                {"role": "assistant", "content": None, "tool_calls": [{**call, "id": f"call_{i}"}]},
+                {"role": "tool", "tool_call_id": f"call_{i}", "content": '{"ok": true}'},
+                answer,
+            ]
+            lines.append({"messages": messages, "tools": [tool]})
+        else:
+            lines.append({"messages": [SYSTEM, user, answer] if i % 3 else [user, answer]})
+        if i % 101 == 0:
+            lines.append({"messages": [USER, {"role": "robot", "content": "beep"}]})
+    return write_jsonl(path, lines)
+
+
+def test_a_worker_that_dies_leaves_the_file_to_this_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from agenthone.datasets import _validate
+
+    path = _mixed_file(tmp_path / "mixed.jsonl")
+    one = validate_file(path, model="gpt-4o-mini", threads=1)
+    monkeypatch.setattr(_validate, "_PART_BYTES", 8 << 10)
+
+    def die(next_part: Any) -> None:
+        os._exit(1)
+
+    monkeypatch.setattr(_validate, "_init_worker", die)
+    survived = validate_file(path, model="gpt-4o-mini", threads=2)
+    assert survived.as_dict() == one.as_dict()
+    assert survived.example_tokens == one.example_tokens
+    assert sorted(one.errors) == ["example_missing_assistant_message", "unrecognized_role"]
+    assert one.errors["unrecognized_role"][:3] == [2, 104, 206]
+
+
+def test_spawned_workers_find_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where workers cannot fork (macOS, Windows) they start afresh and load their own tokenizer."""
+    from agenthone.datasets import _validate
+
+    path = _mixed_file(tmp_path / "mixed.jsonl")
+    one = validate_file(path, model="gpt-4o-mini", threads=1)
+    monkeypatch.setattr(_validate, "_PART_BYTES", 8 << 10)
+    monkeypatch.setattr(_validate, "_start_method", lambda: "spawn")
+    spawned = validate_file(path, model="gpt-4o-mini", threads=2)
+    assert spawned.as_dict() == one.as_dict()
+    assert spawned.example_tokens == one.example_tokens
+    assert spawned.warnings["missing_system_message"][:3] == [1, 2, 5]
 
 
 # -- the inline checks of usual chat examples never change a finding --------------------------------
@@ -334,6 +413,10 @@ def test_inline_checks_agree_with_the_full_checks(examples: list[Any], space: st
         path = Path(folder) / "f.jsonl"
         path.write_text("".join(json.dumps(e, separators=(",", ":" + space)) + "\n" for e in examples))
         typed = validate_file(path, model="gpt-4o-mini")
+        with pytest.MonkeyPatch.context() as patch:  # texts counted a few at a time, few remembered
+            patch.setattr(_validate, "_WAITING", 2)
+            patch.setattr(_validate, "_REMEMBERED", 1)
+            batches = validate_file(path, model="gpt-4o-mini")
         fast = validate_examples(as_numbered(examples), model="gpt-4o-mini")
         originals = _validate._fast_chat, _validate._typed_chat_decoder
         _validate._fast_chat = lambda *args: None
@@ -345,8 +428,8 @@ def test_inline_checks_agree_with_the_full_checks(examples: list[Any], space: st
             _validate._fast_chat, _validate._typed_chat_decoder = originals
     assert fast.as_dict() == full.as_dict()
     assert fast.example_tokens == full.example_tokens
-    assert typed.as_dict() == full_file.as_dict()
-    assert typed.example_tokens == full_file.example_tokens
+    assert typed.as_dict() == full_file.as_dict() == batches.as_dict()
+    assert typed.example_tokens == full_file.example_tokens == batches.example_tokens
 
 
 def test_usual_examples_take_the_inline_checks() -> None:

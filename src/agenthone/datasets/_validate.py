@@ -16,7 +16,9 @@ a training instruction, not text the model sees.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
+import operator
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -118,15 +120,14 @@ class Distribution:
 
         if not len(values):
             return None
-        arr = np.asarray(values, dtype=float)
-        return cls(
-            min=float(arr.min()),
-            max=float(arr.max()),
-            mean=float(arr.mean()),
-            median=float(np.median(arr)),
-            p10=float(np.quantile(arr, 0.1)),
-            p90=float(np.quantile(arr, 0.9)),
-        )
+        given = np.asarray(values)
+        arr = given.astype(float)
+        if given.dtype.kind in "iu" and abs(arr).max() < 2**52:
+            # one partition for the three: exactly ``np.median`` and each ``np.quantile`` of whole numbers
+            p10, median, p90 = (float(q) for q in np.quantile(arr, [0.1, 0.5, 0.9]))
+        else:
+            p10, median, p90 = float(np.quantile(arr, 0.1)), float(np.median(arr)), float(np.quantile(arr, 0.9))
+        return cls(min=float(arr.min()), max=float(arr.max()), mean=float(arr.mean()), median=median, p10=p10, p90=p90)
 
     def as_dict(self) -> dict[str, float]:
         return dict(self.__dict__)
@@ -272,9 +273,12 @@ def _blocks(path: Path, start: int = 0, end: int | None = None) -> Iterator[list
                 break
             if left > 0:
                 left -= len(data)
-            lines = (rest + data).split(b"\n")
+            lines = data.split(b"\n")
+            if rest:
+                lines[0] = rest + lines[0]
             rest = lines.pop()
-            yield lines
+            if lines:
+                yield lines
         if rest:
             yield [rest]
 
@@ -286,6 +290,7 @@ class _Marker:
 
 _BLANK = _Marker("blank")
 _INVALID = _Marker("invalid")
+_UNKNOWN = _Marker("unknown")
 
 
 # -- rules -----------------------------------------------------------------------------------------
@@ -684,7 +689,7 @@ def _fast_chat(
         total += 3 + (get(role) or miss(role))
     if not has_assistant:
         return None
-    return len(messages), total, assistant, system, user, trainable, (), ()
+    return len(messages), total, assistant, system, user, trainable
 
 
 class _Part:
@@ -698,88 +703,137 @@ class _Part:
         self.warnings = dict(found.warnings)
         self.lines = lines
         self.n_examples = n_examples
-        self.n_messages: list[int] = []
-        self.totals: list[int] = []
-        self.assistant: list[int] = []
+        # lists, or numpy arrays
+        self.n_messages: Any = []
+        self.totals: Any = []
+        self.assistant: Any = []
+
+
+class _ChatTypes:
+    """Two msgspec decoders of OpenAI chat lines, each accepting only usual shapes (see :func:`_fast_chat`).
+
+    ``plain`` reads the lines most files are made of: messages ``{role, content}`` with non-empty text
+    (system, developer, user, assistant) or ``{role: tool, content, tool_call_id}``, and a raw ``tools``
+    list. Such a line has no error whatever its messages, so the classes of its messages (in order) say
+    all there is to know but the texts (see :class:`_Shape`). ``decode`` also reads assistant messages
+    with ``weight`` 0 or 1 or raw ``tool_calls``. Both check in C what :func:`_fast_chat` checks in Python:
+    known roles (the role picks the message type), non-empty text content, ``tool_call_id`` text, no other
+    key. What they cannot say (an assistant message needs content or tool calls, the tool calls' shape,
+    the tools' shape) is checked in Python. A line they refuse is read again as plain JSON and checked in
+    full, so findings never depend on them.
+    """
+
+    __slots__ = ("assistant", "decode", "plain", "plain_roles", "roles", "tool", "unset")
+
+    def __init__(self) -> None:
+        from typing import Annotated, Union
+
+        import msgspec
+
+        text = Annotated[str, msgspec.Meta(min_length=1)]
+        unset = msgspec.UnsetType
+        raw: Any = Union[msgspec.Raw, unset]  # noqa: UP007
+        options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True}
+        # defstruct, not class statements: the field types are objects here, not annotations resolved later
+        plain_roles: dict[type, str] = {
+            msgspec.defstruct(role.title(), [("content", text)], tag=role, **options): role
+            for role in ("system", "developer", "user")
+        }
+        self.assistant = msgspec.defstruct("Assistant", [("content", text)], tag="assistant", **options)
+        self.tool = msgspec.defstruct("Tool", [("content", text), ("tool_call_id", str)], tag="tool", **options)
+        roles = {**plain_roles, self.tool: "tool"}
+        plain_roles.update({self.assistant: "assistant", self.tool: "tool"})
+        assistant = msgspec.defstruct(
+            "Assistant",
+            [
+                ("content", Union[text, None, unset], msgspec.UNSET),  # noqa: UP007
+                ("tool_calls", raw, msgspec.UNSET),
+                ("weight", Union[Literal[0, 1], unset], msgspec.UNSET),  # noqa: UP007
+            ],
+            tag="assistant",
+            **options,
+        )
+        roles[assistant] = "assistant"
+
+        def decoder(classes: Iterable[type]) -> Callable[[bytes], Any]:
+            messages: Any = list.__class_getitem__(Union.__getitem__(tuple(classes)))  # type: ignore[attr-defined]
+            example = msgspec.defstruct(
+                "Example", [("messages", messages), ("tools", raw, msgspec.UNSET)], forbid_unknown_fields=True
+            )
+            decode: Callable[[bytes], Any] = msgspec.json.Decoder(example).decode
+            return decode
+
+        self.plain = decoder(plain_roles)
+        self.plain_roles = plain_roles
+        self.decode = decoder(roles)
+        self.roles = roles
+        self.unset = msgspec.UNSET
 
 
 @functools.cache
-def _typed_chat_decoder() -> tuple[Callable[[bytes], Any], dict[type, str], Any] | None:
-    """A msgspec decoder that accepts only usual OpenAI chat lines (see :func:`_fast_chat`), typed.
-
-    It checks in C what :func:`_fast_chat` checks in Python: known roles (the role picks the message
-    type), non-empty text content, ``tool_call_id`` text, ``weight`` 0 or 1, no other key. What it cannot
-    say (an assistant message needs content or tool calls, the tool calls' shape, the tools' shape) is
-    checked by :func:`_typed_chat`; tool calls and tools stay raw JSON until then. A line it refuses, or
-    that :func:`_typed_chat` gives up on, is read again as plain JSON and checked in full.
-    """
+def _typed_chat_decoder() -> _ChatTypes | None:
+    """The typed decoders of usual OpenAI chat lines (None without msgspec: every line is read as JSON)."""
     try:
-        import msgspec
+        import msgspec  # noqa: F401
     except ImportError:  # pragma: no cover - msgspec is a dependency
         return None
-    from typing import Annotated, Union
+    return _ChatTypes()
 
-    text = Annotated[str, msgspec.Meta(min_length=1)]
-    unset = msgspec.UnsetType
-    options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True}
-    # defstruct, not class statements: the field types are objects here, not annotations resolved later
-    system = msgspec.defstruct("System", [("content", text)], tag="system", **options)
-    developer = msgspec.defstruct("Developer", [("content", text)], tag="developer", **options)
-    user = msgspec.defstruct("User", [("content", text)], tag="user", **options)
-    tool = msgspec.defstruct("Tool", [("content", text), ("tool_call_id", str)], tag="tool", **options)
-    assistant = msgspec.defstruct(
-        "Assistant",
-        [
-            ("content", Union[text, None, unset], msgspec.UNSET),  # noqa: UP007
-            ("tool_calls", Union[msgspec.Raw, unset], msgspec.UNSET),  # noqa: UP007
-            ("weight", Union[Literal[0, 1], unset], msgspec.UNSET),  # noqa: UP007
-        ],
-        tag="assistant",
-        **options,
-    )
-    messages = list[Union[system, developer, user, assistant, tool]]  # type: ignore[valid-type]  # noqa: UP007
-    example = msgspec.defstruct(
-        "Example",
-        [("messages", messages), ("tools", Union[msgspec.Raw, unset], msgspec.UNSET)],  # noqa: UP007
-        forbid_unknown_fields=True,
-    )
-    decode: Callable[[bytes], Any] = msgspec.json.Decoder(example).decode
-    roles: dict[type, str] = {
-        system: "system",
-        developer: "developer",
-        user: "user",
-        tool: "tool",
-        assistant: "assistant",
-    }
-    return decode, roles, msgspec.UNSET
+
+class _Shape:
+    """What the classes of a plain line's messages (see :class:`_ChatTypes`) make of it.
+
+    ``fixed`` is every token but the texts' (3 per example, 3 and the role's per message); the texts are
+    each message's content, then each tool message's ``tool_call_id`` (at ``ids``), and ``assistant`` marks
+    those that are assistant tokens (1) or not (0).
+    """
+
+    __slots__ = ("assistant", "fixed", "ids", "n", "no_system", "no_user")
+
+    def __init__(self, classes: tuple[type, ...], types: _ChatTypes, own: Mapping[type, int]) -> None:
+        roles = [types.plain_roles[cls] for cls in classes]
+        self.n = len(classes)
+        self.fixed = 3 + sum(own[cls] for cls in classes)
+        self.ids = tuple(i for i, cls in enumerate(classes) if cls is types.tool)
+        self.assistant = tuple(int(cls is types.assistant) for cls in classes) + (0,) * len(self.ids)
+        self.no_system = "system" not in roles and "developer" not in roles
+        self.no_user = "user" not in roles
 
 
 class _TypedChat:
-    """:func:`_fast_chat` of a line read by :func:`_typed_chat_decoder` (same rules), or None.
+    """:func:`_fast_chat` of a line read by :attr:`_ChatTypes.decode` (same rules), or None.
 
-    Texts not counted yet are not counted here: they wait in :attr:`waiting` (each once) and the result
-    names them, (``..., texts of the total, texts of the assistant tokens``); :func:`_tally` counts them
-    together, in one tight loop, and adds them up. Each raw ``tools`` text is counted once (equal bytes,
+    Texts are not counted here: the result names them, (messages, tokens but the texts', has system, has
+    user, has a trainable assistant message, texts of the total, texts of the assistant tokens), and
+    :class:`_ChatTally` counts them with the others. Each raw ``tools`` text is counted once (equal bytes,
     equal value).
     """
 
-    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset", "waiting")
+    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset")
 
     def __init__(
         self,
-        typed: tuple[Callable[[bytes], Any], dict[type, str], Any],
+        types: _ChatTypes,
         parse: Callable[[bytes], Any],
         get: Callable[[str], int | None],
         miss: Callable[[str], int],
     ) -> None:
-        self.decode, roles, self.unset = typed
+        self.decode, self.unset = types.decode, types.unset
         self.parse, self.get, self.miss = parse, get, miss
         # each message's own tokens: 3, and its role's
-        self.roles = {cls: (role, 3 + (get(role) or miss(role))) for cls, role in roles.items()}
+        self.roles = {cls: (role, 3 + (get(role) or miss(role))) for cls, role in types.roles.items()}
         self.seen: dict[bytes, int] = {}
-        self.waiting: dict[str, None] = {}
 
-    def __call__(self, line: bytes) -> tuple[Any, ...] | None:
+    def tools(self, raw: bytes) -> int:
+        """Tokens of a raw ``tools`` list (``_TOOLS_INVALID`` when it is not a valid one)."""
+        n = self.seen.get(raw)
+        if n is None:
+            tools = self.parse(raw)
+            n = _tools_tokens(tools, self.get, self.miss, {}) if tools.__class__ is list else _TOOLS_INVALID
+            self.seen[raw] = n
+        return n
+
+    def __call__(self, line: bytes) -> tuple[int, int, bool, bool, bool, list[str], list[str]] | None:
         try:
             ex = self.decode(line)
         except (ValueError, RecursionError):
@@ -787,21 +841,15 @@ class _TypedChat:
         messages = ex.messages
         if not messages:
             return None
-        get, unset, roles, waiting = self.get, self.unset, self.roles, self.waiting
+        unset, roles = self.unset, self.roles
         total = 3
         if ex.tools is not unset:
-            raw = bytes(ex.tools)
-            n = self.seen.get(raw)
-            if n is None:
-                tools = self.parse(raw)
-                n = _tools_tokens(tools, get, self.miss, {}) if tools.__class__ is list else _TOOLS_INVALID
-                self.seen[raw] = n
+            n = self.tools(bytes(ex.tools))
             if n == _TOOLS_INVALID:
                 return None
             total += n
-        later: list[str] = []
-        later_assistant: list[str] = []
-        assistant = 0
+        texts: list[str] = []
+        assistant: list[str] = []
         system = user = has_assistant = trainable = False
         for m in messages:
             role, n = roles[m.__class__]
@@ -813,12 +861,7 @@ class _TypedChat:
                     if m.tool_calls is not unset:
                         return None
                     trainable = trainable or m.weight is unset or m.weight == 1
-                    n = get(text)
-                    if n is None:
-                        waiting[text] = None
-                        later_assistant.append(text)
-                    else:
-                        assistant += n
+                    assistant.append(text)
                     continue
                 if m.tool_calls is unset or m.weight is not unset:
                     return None
@@ -826,35 +869,277 @@ class _TypedChat:
                 if not _valid_tool_calls(calls):
                     return None
                 trainable = True
-                text = _JSON_TEXT(calls)
-            elif role == "tool":
-                text = m.tool_call_id
-                n = get(text)
-                if n is None:
-                    waiting[text] = None
-                    later.append(text)
-                else:
-                    total += n
-                text = m.content
+                texts.append(_JSON_TEXT(calls))
+                continue
+            if role == "tool":
+                texts.append(m.tool_call_id)
+            elif role == "user":
+                user = True
             else:
-                if role == "user":
-                    user = True
-                else:
-                    system = True
-                text = m.content
-            n = get(text)
-            if n is None:
-                waiting[text] = None
-                later.append(text)
-            else:
-                total += n
+                system = True
+            texts.append(m.content)
         if not has_assistant:
             return None
-        return len(messages), total + assistant, assistant, system, user, trainable, later, later_assistant
+        return len(messages), total, system, user, trainable, texts, assistant
 
 
-_WAITING = 32768
-"""Texts that wait to be counted together (see :class:`_TypedChat`) at most."""
+_WAITING = 131072
+"""Texts that wait to be counted together (see :class:`_ChatTally`) at most: the more, the more repeats
+are told apart before they are counted."""
+_WAITING_BYTES = 32 << 20
+"""Bytes of lines whose texts wait to be counted at most (the memory they take is bounded)."""
+
+
+class _ChatTally:
+    """Examples of an OpenAI chat file whose texts wait to be counted together.
+
+    Each example adds its texts (in order, those of assistant tokens marked), where they end and the
+    tokens known without them; :meth:`flush` counts every distinct text not known yet in one tight loop,
+    then each example's totals are sums over its stretch of the counts (:attr:`totals` and
+    :attr:`assistant` hold them, a numpy array per batch, in the order the examples came).
+    """
+
+    __slots__ = (
+        "assistant",
+        "bytes",
+        "counter",
+        "ends",
+        "examples",
+        "fixed",
+        "fixed_assistant",
+        "is_assistant",
+        "texts",
+        "totals",
+    )
+
+    def __init__(self, counter: TokenCounter) -> None:
+        self.counter = counter
+        self.texts: list[str] = []
+        self.is_assistant: list[int] = []
+        self.ends: list[int] = []
+        self.fixed: list[int] = []
+        self.fixed_assistant: dict[int, int] = {}
+        self.totals: list[Any] = []
+        self.assistant: list[Any] = []
+        self.examples = 0
+        """Examples added (counted or waiting)."""
+        self.bytes = 0
+        """Bytes of the lines read since the last count (kept by the reader)."""
+
+    def add(self, fixed: int, fixed_assistant: int, texts: Sequence[str] = (), assistant: Sequence[str] = ()) -> None:
+        """One example: tokens known without its texts (in total, in assistant tokens), and those texts."""
+        self.texts += texts
+        self.is_assistant += [0] * len(texts)
+        self.texts += assistant
+        self.is_assistant += [1] * len(assistant)
+        if fixed_assistant:
+            self.fixed_assistant[len(self.ends)] = fixed_assistant
+        self.ends.append(len(self.texts))
+        self.fixed.append(fixed)
+
+    def flush(self) -> None:
+        """Count the waiting texts and add up the totals of the waiting examples.
+
+        The waiting texts are told apart in a small dictionary (each distinct one counted once), which
+        starts as a copy of the counter's memory; the texts that repeat are remembered by the counter
+        for the next batches (up to :data:`_REMEMBERED`). A text that many lines share is so counted
+        once, while the many texts seen once do not fill the counter's memory: looking them up in a
+        large dictionary costs more than counting again the few that repeat far apart.
+        """
+        import numpy as np
+
+        if not self.ends:
+            return
+        texts = self.texts
+        size = len(texts)
+        counts = np.zeros(size + 1, dtype=np.int64)
+        if size:
+            counter = self.counter
+            cache = counter._cache
+            # a known text gives its count, a new one minus one minus where it first occurs
+            first = cache.copy() if len(cache) <= _REMEMBERED else {}
+            known = len(first)
+            at = np.fromiter(map(first.setdefault, texts, itertools.count(-1, -1)), dtype=np.int64, count=size)
+            distinct = list(itertools.islice(first, known, None))
+            if distinct:
+                firsts = np.fromiter(itertools.islice(first.values(), known, None), dtype=np.int64, count=len(distinct))
+                rank = np.empty(size, dtype=np.int64)
+                rank[-firsts - 1] = np.arange(len(distinct))
+                new = at < 0
+                where = -at[new] - 1
+                at[new] = np.asarray(counter.count_all(distinct), dtype=np.int64)[rank[where]]
+                repeated = np.flatnonzero(np.bincount(where, minlength=size) > 1)
+                room = _REMEMBERED - len(cache)
+                if len(repeated) and room > 0:
+                    repeated = repeated[:room]
+                    cache.update(zip([texts[i] for i in repeated.tolist()], at[repeated].tolist(), strict=True))
+            counts[1:] = at
+        marks = np.zeros(size + 1, dtype=np.int64)
+        marks[1:] = self.is_assistant
+        marks *= counts
+        np.cumsum(counts, out=counts)
+        np.cumsum(marks, out=marks)
+        ends = np.array(self.ends, dtype=np.int64)
+        starts = np.zeros_like(ends)
+        starts[1:] = ends[:-1]
+        self.totals.append(counts[ends] - counts[starts] + np.array(self.fixed, dtype=np.int64))
+        assistant = marks[ends] - marks[starts]
+        if self.fixed_assistant:
+            assistant[list(self.fixed_assistant)] += list(self.fixed_assistant.values())
+        self.assistant.append(assistant)
+        self.examples += len(ends)
+        self.bytes = 0
+        for waiting in (self.texts, self.is_assistant, self.ends, self.fixed, self.fixed_assistant):
+            waiting.clear()
+
+    @property
+    def waiting(self) -> int:
+        return len(self.ends)
+
+
+_REMEMBERED = 1 << 16
+"""Texts a counter remembers at most when they repeat in a batch (see :meth:`_ChatTally.flush`)."""
+
+
+class _ChatReader:
+    """Reads stretches of an OpenAI chat file in one process: :meth:`read` checks the lines of each,
+    their texts wait together in one :class:`_ChatTally` (batches do not end with a stretch), and
+    :meth:`parts` counts what is left and gives each stretch's :class:`_Part`.
+
+    Plain lines (see :class:`_ChatTypes`) are known by the classes of their messages; other lines the
+    typed decoder reads are checked by :class:`_TypedChat`; what neither reads is read as JSON and checked
+    like :func:`_tally` checks it.
+    """
+
+    def __init__(self, types: _ChatTypes, counter: TokenCounter) -> None:
+        self.types = types
+        self.counter = counter
+        self.get, self.miss = counter.lookups()
+        self.parse = _json_loads()
+        self.typed = _TypedChat(types, self.parse, self.get, self.miss)
+        get, miss = self.get, self.miss
+        self.own = {cls: 3 + (get(role) or miss(role)) for cls, role in types.plain_roles.items()}
+        self.shapes: dict[tuple[type, ...], _Shape | None] = {}
+        self.seen: dict[bytes, int] = {}
+        self.tally = _ChatTally(counter)
+        self.stretches: list[tuple[_Findings, int, int, list[int], list[int], int]] = []
+        """Each stretch read: findings, lines, examples, their messages, the counted lines, the first's index."""
+
+    def _shape(self, classes: tuple[type, ...]) -> _Shape | None:
+        shape = self.shapes[classes] = (
+            _Shape(classes, self.types, self.own) if self.types.assistant in classes else None
+        )
+        return shape
+
+    def read(self, blocks: Iterable[list[bytes]]) -> None:
+        """Check the lines of one stretch (given a block of lines at a time; numbered from 1)."""
+        found = _Findings()
+        warn, warnings = found.warn, found.warnings
+        n_messages: list[int] = []
+        counted: list[int] = []
+        uncounted = line = 0
+        counter, get, miss, parse, typed, seen = self.counter, self.get, self.miss, self.parse, self.typed, self.seen
+        decode, unset, shapes = self.types.plain, self.types.unset, self.shapes
+        tally = self.tally
+        first = tally.examples + tally.waiting
+        texts, is_assistant, ends, fixed = tally.texts, tally.is_assistant, tally.ends, tally.fixed
+        content = operator.attrgetter("content")
+        type_ = type
+        waiting, waiting_bytes = _WAITING, _WAITING_BYTES
+        for lines in blocks:
+            tally.bytes += sum(map(len, lines))
+            if tally.bytes >= waiting_bytes:
+                tally.flush()
+                tally.bytes = sum(map(len, lines))
+            for raw in lines:
+                line += 1
+                try:
+                    ex = decode(raw)
+                except (ValueError, RecursionError):
+                    pass
+                else:
+                    messages = ex.messages
+                    classes = tuple(map(type_, messages))
+                    try:
+                        shape = shapes[classes]
+                    except KeyError:
+                        shape = self._shape(classes)
+                    tools = 0 if ex.tools is unset else typed.tools(bytes(ex.tools))
+                    if shape is not None and tools != _TOOLS_INVALID:
+                        texts += map(content, messages)
+                        if shape.ids:
+                            texts += [messages[i].tool_call_id for i in shape.ids]
+                        is_assistant += shape.assistant
+                        ends.append(len(texts))
+                        fixed.append(shape.fixed + tools)
+                        n_messages.append(shape.n)
+                        counted.append(line)
+                        # each line once at most: straight onto the category's lines (made as warn makes them)
+                        if shape.no_system:
+                            warnings["missing_system_message"].append(line)
+                        if shape.no_user:
+                            warnings["missing_user_message"].append(line)
+                        if len(texts) >= waiting:
+                            tally.flush()
+                        continue
+                if not raw.strip():
+                    warn("blank_line", line)
+                    continue
+                usual = typed(raw)
+                if usual is not None:
+                    n, total, system, user, trainable, later, later_assistant = usual
+                    tally.add(total, 0, later, later_assistant)
+                else:
+                    ex = parse(raw)
+                    if ex is _INVALID:
+                        found.error("invalid_json", line)
+                        uncounted += 1
+                        continue
+                    fast = _fast_chat(ex, get, miss, seen)
+                    if fast is not None:
+                        n, total, tokens, system, user, trainable = fast
+                        tally.add(total, tokens)
+                    else:
+                        item = _checked(ex, line, "openai-chat", found)
+                        if item is None:
+                            uncounted += 1
+                            continue
+                        total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
+                        total += sum(counter.value_tokens(v) for v in item.extra)
+                        tally.add(total, counter.assistant_tokens(item.assistant))
+                        n_messages.append(item.n_messages)
+                        counted.append(line)
+                        continue
+                if not system:
+                    warn("missing_system_message", line)
+                if not user:
+                    warn("missing_user_message", line)
+                if not trainable:
+                    warn("no_trainable_assistant_message", line)
+                n_messages.append(n)
+                counted.append(line)
+                if len(texts) >= waiting:
+                    tally.flush()
+        self.stretches.append((found, line, len(counted) + uncounted, n_messages, counted, first))
+
+    def parts(self, limit: int | None) -> list[_Part]:
+        """Each stretch read, in the order they were read, with its totals (once every text is counted)."""
+        import numpy as np
+
+        tally = self.tally
+        tally.flush()
+        totals = np.concatenate(tally.totals) if tally.totals else np.zeros(0, dtype=np.int64)
+        assistant = np.concatenate(tally.assistant) if tally.assistant else np.zeros(0, dtype=np.int64)
+        parts = []
+        for found, lines, n_examples, n_messages, counted, first in self.stretches:
+            end = first + len(counted)
+            if limit is not None:
+                for i in np.flatnonzero(totals[first:end] > limit).tolist():
+                    found.warn("over_token_limit", counted[i])
+            part = _Part(found, lines, n_examples)
+            part.n_messages, part.totals, part.assistant = n_messages, totals[first:end], assistant[first:end]
+            parts.append(part)
+        return parts
 
 
 def _tally(
@@ -867,51 +1152,26 @@ def _tally(
 ) -> _Part:
     """Check and token-count numbered examples, each distinct text once (the counter remembers them).
 
-    With ``raw`` the examples are the lines of a file as bytes, read here (usual chat lines typed).
+    With ``raw`` the examples are the lines of a file as bytes, parsed here (see :class:`_ChatReader` for
+    the typed reading of an OpenAI chat file).
     """
     found = _Findings()
     n_messages: list[int] = []
     totals: list[int] = []
     assistant: list[int] = []
     counted: list[int] = []
-    n_examples = 0
-    last = 0
+    n_examples = last = 0
     get, miss = counter.lookups()
     seen: dict[bytes, int] = {}
     chat = format == "openai-chat"
     parse = _json_loads()
-    decoder = _typed_chat_decoder() if raw and chat else None
-    typed = _TypedChat(decoder, parse, get, miss) if decoder is not None else None
-    waiting: dict[str, None] = typed.waiting if typed is not None else {}
-    sums: list[tuple[int, list[str], list[str]]] = []
-
-    def count_waiting() -> None:
-        texts = list(waiting)
-        waiting.clear()
-        cache = counter._cache
-        counts = counter.count_all(texts)
-        if len(cache) + len(texts) <= counter.MAX_CACHED:
-            cache.update(zip(texts, counts, strict=True))
-            tokens = cache.__getitem__
-        else:
-            tokens = dict(zip(texts, counts, strict=True)).__getitem__
-        for i, later, later_assistant in sums:
-            extra = sum(map(tokens, later_assistant))
-            totals[i] += sum(map(tokens, later)) + extra
-            assistant[i] += extra
-        sums.clear()
-
     for line, ex in examples:
         last = line
-        fast = None
         if raw:
             if not ex.strip():
                 found.warn("blank_line", line)
                 continue
-            if typed is not None:
-                fast = typed(ex)
-            if fast is None:
-                ex = parse(ex)
+            ex = parse(ex)
         elif ex is _BLANK:
             found.warn("blank_line", line)
             continue
@@ -919,12 +1179,9 @@ def _tally(
         if ex is _INVALID:
             found.error("invalid_json", line)
             continue
-        if fast is None and chat:
-            fast = _fast_chat(ex, get, miss, seen)
+        fast = _fast_chat(ex, get, miss, seen) if chat else None
         if fast is not None:
-            n, total, tokens, system, user, trainable, later, later_assistant = fast
-            if later or later_assistant:
-                sums.append((len(totals), later, later_assistant))
+            n, total, tokens, system, user, trainable = fast
             n_messages.append(n)
             assistant.append(tokens)
             if not system:
@@ -943,9 +1200,6 @@ def _tally(
             assistant.append(counter.assistant_tokens(item.assistant))
         totals.append(total)
         counted.append(line)
-        if len(waiting) >= _WAITING:
-            count_waiting()
-    count_waiting()
     if limit is not None:
         for line, total in zip(counted, totals, strict=True):
             if total > limit:
@@ -962,6 +1216,24 @@ def _lines(path: Path, start: int = 0, end: int | None = None) -> Iterator[tuple
         for raw in lines:
             n += 1
             yield n, raw
+
+
+def _tally_file(
+    path: Path,
+    format: str,  # noqa: A002
+    counter: TokenCounter,
+    limit: int | None,
+    *,
+    start: int = 0,
+    end: int | None = None,
+) -> _Part:
+    """:func:`_tally` of the lines of ``start:end`` of a file (an OpenAI chat file read typed)."""
+    types = _typed_chat_decoder() if format == "openai-chat" else None
+    if types is not None:
+        reader = _ChatReader(types, counter)
+        reader.read(_blocks(path, start, end))
+        return reader.parts(limit)[0]
+    return _tally(_lines(path, start, end), format, counter, limit, raw=True)
 
 
 _counters: dict[str, TokenCounter] = {}
@@ -997,25 +1269,60 @@ def _validate_stretches(
     format: str,  # noqa: A002
     encoding: str,
     limit: int | None,
+    tail: int | None = None,
     counter: TokenCounter | None = None,
     next_part: Any = None,
 ) -> list[tuple[int, _Part]]:
-    """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left."""
+    """Validate stretches ``cuts[i]:cuts[i + 1]`` (lines numbered from 1 in each) while some are left.
+
+    The texts of a chat file wait to be counted across stretches, but not at the end: from stretch
+    ``tail`` on (the last quarter, cut finer), each stretch's texts are counted as it ends, so that the
+    processes finish together.
+    """
     counter = counter or _worker_counter(encoding)
     next_part = next_part if next_part is not None else _next_part[0]
-    done = []
+    types = _typed_chat_decoder() if format == "openai-chat" else None
+    if types is None:
+        done = []
+        while (i := _claim(next_part, len(cuts) - 1)) is not None:
+            done.append((i, _tally_file(Path(path), format, counter, limit, start=cuts[i], end=cuts[i + 1])))
+        return done
+    # the stretches of a chat file share one batch of texts waiting to be counted
+    reader = _ChatReader(types, counter)
+    order = []
+    tail = len(cuts) - 1 if tail is None else tail
     while (i := _claim(next_part, len(cuts) - 1)) is not None:
-        lines = _lines(Path(path), cuts[i], cuts[i + 1])
-        done.append((i, _tally(lines, format, counter, limit, raw=True)))
-    return done
+        reader.read(_blocks(Path(path), cuts[i], cuts[i + 1]))
+        order.append(i)
+        if i >= tail:
+            reader.tally.flush()
+    return list(zip(order, reader.parts(limit), strict=True))
 
 
 def _cuts(path: Path, size: int, parts: int) -> list[int]:
     """Offsets that split a file into about ``parts`` stretches of whole lines."""
+    return _cut_at(path, size, [size * i // parts for i in range(1, parts)])
+
+
+def _guided_cuts(path: Path, size: int, parts: int) -> tuple[list[int], int]:
+    """:func:`_cuts` with the last quarter cut twice as fine, and the number of the first stretch there."""
+    if parts < 4:
+        cuts = _cuts(path, size, parts)
+        return cuts, len(cuts) - 1
+    coarse = parts - parts // 4
+    start = size * coarse // parts
+    fine = 2 * (parts - coarse)
+    targets = [size * i // parts for i in range(1, coarse + 1)]
+    targets += [start + (size - start) * j // fine for j in range(1, fine)]
+    cuts = _cut_at(path, size, targets)
+    return cuts, sum(1 for at in cuts[:-1] if at < start)
+
+
+def _cut_at(path: Path, size: int, targets: Iterable[int]) -> list[int]:
+    """The starts of the lines at or after each target offset (in order), 0 and ``size``."""
     cuts = [0]
     with path.open("rb") as fh:
-        for i in range(1, parts):
-            target = size * i // parts
+        for target in targets:
             if target <= cuts[-1]:
                 continue
             fh.seek(target - 1)
@@ -1028,8 +1335,17 @@ def _cuts(path: Path, size: int, parts: int) -> list[int]:
     return cuts
 
 
-_PART_BYTES = 2 << 20
+_PART_BYTES = 1 << 20
 """A file is shared out between processes in stretches of at least this many bytes."""
+_STRETCHES = 16
+"""Stretches per process at most: many small ones, so that the processes finish together."""
+
+
+def _start_method() -> str:
+    """How worker processes start: forked on Linux, spawned elsewhere (fork is unsafe on macOS)."""
+    import sys
+
+    return "fork" if sys.platform == "linux" else "spawn"
 
 
 def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, workers: int) -> list[_Part]:  # noqa: A002
@@ -1037,34 +1353,40 @@ def _validate_parts(path: Path, format: str, encoding: str, limit: int | None, w
     while some are left (a few per process, so a process slowed down by others takes fewer)."""
     import gc
     import multiprocessing
-    import sys
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     size = path.stat().st_size
-    cuts = _cuts(path, size, min(4 * workers, size // _PART_BYTES))
+    cuts, tail = _guided_cuts(path, size, min(_STRETCHES * workers, size // _PART_BYTES))
     counter = TokenCounter(encoding, threads=1)
     if len(cuts) < 3 or workers < 2:
-        return [_tally(_lines(path), format, counter, limit, raw=True)]
+        return [_tally_file(path, format, counter, limit)]
     # forked workers inherit the loaded tokenizer (and nothing to copy: the collector leaves what they
     # inherit alone); elsewhere each loads its own
-    method = "fork" if sys.platform == "linux" else "spawn"
+    method = _start_method()
     context = multiprocessing.get_context(method)
     next_part = context.Value("i", 0)
     if method == "fork":
         _worker_counter(encoding)
         gc.freeze()
-    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit}
+    helpers = min(workers, len(cuts) - 1) - 1
+    options: dict[str, Any] = {"format": format, "encoding": encoding, "limit": limit, "tail": tail}
+    pool = ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,))
+    finished = False
     try:
-        helpers = min(workers, len(cuts) - 1) - 1
-        with ProcessPoolExecutor(helpers, mp_context=context, initializer=_init_worker, initargs=(next_part,)) as pool:
-            futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
-            done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
-            for future in futures:
-                done += future.result()
+        futures = [pool.submit(_validate_stretches, str(path), cuts, **options) for _ in range(helpers)]
+        done = _validate_stretches(str(path), cuts, counter=counter, next_part=next_part, **options)
+        for future in futures:
+            done += future.result()
+        finished = True
     except BrokenProcessPool:  # a worker died (killed, out of memory): the whole file in this process
-        return [_tally(_lines(path), format, TokenCounter(encoding, threads=1), limit, raw=True)]
+        return [_tally_file(path, format, TokenCounter(encoding, threads=1), limit)]
     finally:
+        if not finished:  # the workers take no further stretch
+            with next_part.get_lock():
+                next_part.value = len(cuts)
+        # the workers are done (or stop after their stretch): no waiting for them to exit
+        pool.shutdown(wait=False)
         if method == "fork":
             gc.unfreeze()
     return [part for _, part in sorted(done, key=lambda item: item[0])]
@@ -1077,10 +1399,9 @@ def _report(
     info: ModelInfo,
     path: str | None,
 ) -> ValidationReport:
+    import numpy as np
+
     found = _Findings()
-    n_messages: list[int] = []
-    totals: list[int] = []
-    assistant: list[int] = []
     n_examples = offset = 0
     for part in parts:
         for target, source in ((found.errors, part.errors), (found.warnings, part.warnings)):
@@ -1088,14 +1409,18 @@ def _report(
                 target[category].extend([n + offset for n in lines] if offset else lines)
         for category, times in part.counts.items():
             found.counts[category] += times
-        n_messages += part.n_messages
-        totals += part.totals
-        assistant += part.assistant
         n_examples += part.n_examples
         offset += part.lines
+
+    def joined(values: Iterable[Any]) -> Any:
+        return np.concatenate([np.zeros(0, dtype=np.int64), *(np.asarray(v, dtype=np.int64) for v in values)])
+
+    n_messages = joined(part.n_messages for part in parts)
+    totals = joined(part.totals for part in parts)
+    assistant = joined(part.assistant for part in parts)
     limit = info.max_tokens_per_example
     epochs = default_epochs(n_examples)
-    billed = sum(min(limit, t) if limit else t for t in totals) * epochs
+    billed = int((np.minimum(totals, limit) if limit else totals).sum()) * epochs
     return ValidationReport(
         path=path,
         format=format,
@@ -1109,7 +1434,7 @@ def _report(
             "total_tokens": Distribution.of(totals),
             "assistant_tokens": Distribution.of(assistant),
         },
-        example_tokens=totals,
+        example_tokens=totals.tolist(),
         epochs=epochs,
         billed_tokens=billed,
         cost_usd=info.cost_usd(billed),
