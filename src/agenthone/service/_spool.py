@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,10 @@ class Spool:
         self._dirty: set[int] = set()
         self._written = 0
         self._synced = 0
+        self.last_append = 0.0
+        """``time.monotonic()`` of the latest append."""
+        self.oldest: float | None = None
+        """``time.monotonic()`` of the first append not yet sealed (None when the current segments are empty)."""
         existing = _segments(folder)
         self._seq = max((s for _, s, _ in existing), default=0) + 1
         self._pending = dict.fromkeys(KINDS, 0)
@@ -136,6 +141,9 @@ class Spool:
             self._written += 1
             ticket = self._written
             self._pending[kind] += len(lines)
+            self.last_append = time.monotonic()
+            if self.oldest is None:
+                self.oldest = self.last_append
         self._sync_through(ticket)
 
     def _sync_through(self, ticket: int) -> None:
@@ -161,10 +169,19 @@ class Spool:
             self._handles = {}
             self._seq += 1
             current = self._seq
+            self.oldest = None
         return [(kind, path) for kind, seq, path in _segments(self.folder) if seq < current]
 
-    def flush(self, ingest: Callable[[Path, str], dict[str, Any]]) -> FlushResult:
-        """Seal, then hand each sealed segment to ``ingest(path, kind)`` and delete it once ingested."""
+    def flush(
+        self,
+        ingest: Callable[[Path, str], dict[str, Any]],
+        *,
+        ingested: Callable[[dict[str, Any]], None] | None = None,
+    ) -> FlushResult:
+        """Seal, then hand each sealed segment to ``ingest(path, kind)`` and delete it once ingested.
+
+        ``ingested`` is called with each segment's report once it is out of the spool.
+        """
         result = FlushResult()
         for kind, path in self.seal():
             n = _count_lines(path)
@@ -176,6 +193,8 @@ class Spool:
             path.unlink(missing_ok=True)
             with self._write:
                 self._pending[kind] = max(0, self._pending[kind] - n)
+            if ingested is not None:
+                ingested(report)
         return result
 
     def close(self) -> None:
