@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agenthone.audit._log import record_many
 from agenthone.errors import StoreLockedError
-from agenthone.records import kind_of
+from agenthone.records import KINDS, kind_of
 from agenthone.service._body import BadRequest
 from agenthone.service._check import Arrival, Checked, Validator
 from agenthone.service._keys import ApiKey, KeyRing
@@ -118,8 +118,10 @@ class CollectorCore:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Flush what a previous run left in the spool, then start the flusher and audit writer."""
+        """Flush what a previous run left in the spool, prepare the validation queries, then start the flusher
+        and audit writer."""
         self.flush()
+        self.validator.prepare(*KINDS.values())  # not at the first request: it would stall the event loop
         for target, name in ((self._flush_loop, "hone-flusher"), (self._audit_loop, "hone-audit")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()

@@ -89,12 +89,15 @@ class Spool:
         """``time.monotonic()`` of the latest append."""
         self.oldest: float | None = None
         """``time.monotonic()`` of the first append not yet sealed (None when the current segments are empty)."""
+        self._lines: dict[Path, int] = {}
+        """Lines in each segment, so that a flush need not count them again."""
         existing = _segments(folder)
         self._seq = max((s for _, s, _ in existing), default=0) + 1
         self._pending = dict.fromkeys(KINDS, 0)
         for kind, _, path in existing:
             self._repair(path)
-            self._pending[kind] += _count_lines(path)
+            self._lines[path] = _count_lines(path)
+            self._pending[kind] += self._lines[path]
 
     @staticmethod
     def _repair(path: Path) -> None:
@@ -136,6 +139,8 @@ class Spool:
                 fh = self._handles[kind] = (self.folder / f"{kind}-{self._seq:012d}.jsonl").open("ab")
                 self._sync_folder()  # the new file's name must survive a power cut too
             fh.write(data)
+            path = Path(str(fh.name))
+            self._lines[path] = self._lines.get(path, 0) + len(lines)
             fh.flush()
             self._dirty.add(fh.fileno())
             self._written += 1
@@ -184,7 +189,10 @@ class Spool:
         """
         result = FlushResult()
         for kind, path in self.seal():
-            n = _count_lines(path)
+            with self._write:
+                n = self._lines.pop(path, None)
+            if n is None:
+                n = _count_lines(path)
             report = ingest(path, kind)
             result.files += 1
             for key in ("accepted", "duplicate", "conflict", "rejected"):
