@@ -151,3 +151,19 @@ def test_events_wait_in_the_spool_while_another_process_holds_the_store(
     while app_client.get("/v1/health").json()["backlog_total"] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _store_counts(settings) == (5, 5)
+
+
+def test_a_burst_is_flushed_when_it_ends_not_after_the_interval(workspace: Path, keys: dict[str, str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from agenthone.service import create_app
+    from tests.service.conftest import wait_flushed
+
+    (workspace / "hone.toml").write_text("[service]\nflush_interval_s = 600\n", encoding="utf-8")
+    with TestClient(create_app(Settings.load(workspace))) as client:
+        h = bearer(keys["collector"])
+        assert client.post("/v1/runs", json=[run_record(i) for i in range(3)], headers=h).json()["accepted"] == 3
+        health = wait_flushed(client, timeout=60)  # long before the 600 s interval
+        assert health["backlog_total"] == 0
+        assert health["flushed"]["accepted"] == 3
+    assert _store_counts(Settings.load(workspace)) == (3, 3)

@@ -143,6 +143,10 @@ class Validator:
         for kind in kinds:
             self._lane(kind)
 
+    def queries(self, kind: RecordKind) -> int:
+        """How many validation queries ``kind`` has run (each checks every request gathered for it)."""
+        return self._lane(kind).queries
+
     def expect(self, kind: RecordKind) -> Arrival:
         """Announce a request of ``kind`` on its way; close the answer if it never reaches :meth:`check`."""
         return self._lane(kind).announce()
@@ -219,6 +223,8 @@ class _Lane:
         self.queue: list[_Job] = []
         self.coming = 0
         self.gathering = False
+        self.queries = 0
+        """Validation queries run so far."""
         self.free = [self._cursor(con) for _ in range(width)]
 
     def announce(self) -> Arrival:
@@ -263,6 +269,7 @@ class _Lane:
             self.gathering = True
             try:
                 batch = self._gather()
+                self.queries += 1
             finally:
                 self.gathering = False
                 self.cond.notify_all()
