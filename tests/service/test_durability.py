@@ -153,17 +153,24 @@ def test_events_wait_in_the_spool_while_another_process_holds_the_store(
     assert _store_counts(settings) == (5, 5)
 
 
-def test_a_burst_is_flushed_when_it_ends_not_after_the_interval(workspace: Path, keys: dict[str, str]) -> None:
+def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_interval(workspace: Path, keys: dict[str, str]) -> None:
+    import time
+
     from fastapi.testclient import TestClient
 
     from agenthone.service import create_app
     from tests.service.conftest import wait_flushed
 
     (workspace / "hone.toml").write_text("[service]\nflush_interval_s = 600\n", encoding="utf-8")
+    ndjson = {**bearer(keys["collector"]), "Content-Type": "application/x-ndjson"}
     with TestClient(create_app(Settings.load(workspace))) as client:
-        h = bearer(keys["collector"])
-        assert client.post("/v1/runs", json=[run_record(i) for i in range(3)], headers=h).json()["accepted"] == 3
-        health = wait_flushed(client, timeout=60)  # long before the 600 s interval
+        few = client.post("/v1/runs", content=_body(range(3)), headers=ndjson).json()
+        assert few["accepted"] == 3
+        time.sleep(0.5)
+        assert client.get("/v1/health").json()["backlog_total"] == 3  # a trickle waits for the interval
+        burst = client.post("/v1/runs", content=_body(range(3, 1203)), headers=ndjson).json()
+        assert burst["accepted"] == 1200
+        health = wait_flushed(client, timeout=60)  # the burst has ended: long before the 600 s interval
         assert health["backlog_total"] == 0
-        assert health["flushed"]["accepted"] == 3
-    assert _store_counts(Settings.load(workspace)) == (3, 3)
+        assert health["flushed"]["accepted"] == 1203
+    assert _store_counts(Settings.load(workspace)) == (1203, 1203)

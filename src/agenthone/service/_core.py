@@ -35,7 +35,9 @@ T = TypeVar("T")
 
 _REASONS_KEPT = 5
 _IDLE_S = 0.02
-"""A pause this long after the last append, with no request in flight, flushes without waiting for the interval."""
+"""A pause this long after the last append, with no request in flight, ends a burst (see ``_flush_due``)."""
+_IDLE_MIN_EVENTS = 1_000
+"""Fewer events waiting are a trickle, flushed at the configured pace."""
 _KNOWN_MAX = 2_000_000
 _PLAIN_FIELDS = frozenset(
     {"id", "timestamp", "agent_id", "agent_name", "model", "run_id", "session_id", "prompt_version", "category"}
@@ -101,6 +103,7 @@ class CollectorCore:
         self._stop = threading.Event()
         self._in_flight = 0
         self._flight_lock = threading.Lock()
+        self._flush_began = 0.0
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._redactor: PiiRedactor | None = None
@@ -145,15 +148,25 @@ class CollectorCore:
         return result
 
     def _flush_due(self, interval: float) -> bool:
-        """Whether to flush now: the oldest event in the spool has waited ``interval``, or a burst of sends ended
-        (no request in flight and nothing appended for ``_IDLE_S``): its events need not wait for the interval."""
-        oldest = self.spool.oldest
-        if oldest is None:
-            return bool(sum(self.spool.backlog.values()))  # sealed segments left by a failed or busy flush
+        """Whether the flusher should flush now.
+
+        When the oldest event in the spool has waited ``interval`` (the configured pace); and sooner when a
+        burst of sends has ended (no request in flight, nothing appended for ``_IDLE_S``, at least
+        ``_IDLE_MIN_EVENTS`` events waiting, half an interval since the last flush began): its events need
+        not wait, while a trickle of small requests keeps the configured pace. Flushes (and retries while
+        another process holds the store) begin at most once an interval otherwise.
+        """
         now = time.monotonic()
-        if now - oldest >= interval:
-            return True
-        return not self._in_flight and now - self.spool.last_append >= _IDLE_S
+        since_flush = now - self._flush_began
+        oldest = self.spool.oldest
+        if oldest is None or now - oldest >= interval:
+            return since_flush >= interval and any(self.spool.backlog.values())
+        return (
+            not self._in_flight
+            and now - self.spool.last_append >= _IDLE_S
+            and self.spool.unsealed >= _IDLE_MIN_EVENTS
+            and since_flush >= interval / 2
+        )
 
     def _flush_loop(self) -> None:
         interval = max(0.05, float(self.config.flush_interval_s))
@@ -200,6 +213,7 @@ class CollectorCore:
         """Move the spool into the store; None when the store is busy (the events wait in the spool)."""
         if not sum(self.spool.backlog.values()) and not any(self.spool.folder.glob("*.jsonl")):
             return FlushResult()
+        self._flush_began = time.monotonic()
 
         def ingested(report: dict[str, Any]) -> None:  # committed: counted before the store is closed
             self.flushed["files"] += 1

@@ -89,6 +89,8 @@ class Spool:
         """``time.monotonic()`` of the latest append."""
         self.oldest: float | None = None
         """``time.monotonic()`` of the first append not yet sealed (None when the current segments are empty)."""
+        self.unsealed = 0
+        """Events appended since the last seal."""
         self._lines: dict[Path, int] = {}
         """Lines in each segment, so that a flush need not count them again."""
         existing = _segments(folder)
@@ -147,6 +149,7 @@ class Spool:
             ticket = self._written
             self._pending[kind] += len(lines)
             self.last_append = time.monotonic()
+            self.unsealed += len(lines)
             if self.oldest is None:
                 self.oldest = self.last_append
         self._sync_through(ticket)
@@ -175,6 +178,7 @@ class Spool:
             self._seq += 1
             current = self._seq
             self.oldest = None
+            self.unsealed = 0
         return [(kind, path) for kind, seq, path in _segments(self.folder) if seq < current]
 
     def flush(
