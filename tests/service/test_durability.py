@@ -153,24 +153,33 @@ def test_events_wait_in_the_spool_while_another_process_holds_the_store(
     assert _store_counts(settings) == (5, 5)
 
 
-def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_interval(workspace: Path, keys: dict[str, str]) -> None:
+def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_pace(settings: Settings) -> None:
     import time
 
-    from fastapi.testclient import TestClient
+    from agenthone.service import CollectorCore
 
-    from agenthone.service import create_app
-    from tests.service.conftest import wait_flushed
-
-    (workspace / "hone.toml").write_text("[service]\nflush_interval_s = 600\n", encoding="utf-8")
-    ndjson = {**bearer(keys["collector"]), "Content-Type": "application/x-ndjson"}
-    with TestClient(create_app(Settings.load(workspace))) as client:
-        few = client.post("/v1/runs", content=_body(range(3)), headers=ndjson).json()
-        assert few["accepted"] == 3
-        time.sleep(0.5)
-        assert client.get("/v1/health").json()["backlog_total"] == 3  # a trickle waits for the interval
-        burst = client.post("/v1/runs", content=_body(range(3, 1203)), headers=ndjson).json()
-        assert burst["accepted"] == 1200
-        health = wait_flushed(client, timeout=60)  # the burst has ended: long before the 600 s interval
-        assert health["backlog_total"] == 0
-        assert health["flushed"]["accepted"] == 1203
-    assert _store_counts(Settings.load(workspace)) == (1203, 1203)
+    core = CollectorCore(settings)
+    try:
+        now = time.monotonic()
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(3)])
+        core._flush_ended = now - 0.6  # more than half an interval of 1 s ago
+        core.spool.last_append = now - 0.05
+        assert not core._flush_due(1.0)  # a trickle waits for the interval
+        core._flush_ended = now - 1.0
+        assert core._flush_due(1.0)
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(3, 1003)])
+        core._flush_ended = now - 0.6
+        core.spool.last_append = now - 0.05
+        assert core._flush_due(1.0)  # a burst of 1,000 events has ended
+        with core.receiving("run"):
+            assert not core._flush_due(1.0)  # ... not while a request is in flight
+        core.spool.last_append = time.monotonic()
+        assert not core._flush_due(1.0)  # ... nor right after an append
+        core.spool.last_append = now - 0.05
+        core._flush_ended = now - 0.2
+        assert not core._flush_due(1.0)  # ... nor within half an interval of the previous flush
+        assert core.flush() is not None and core.flushed["accepted"] == 1003
+        assert not core._flush_due(1.0) and core.spool.unsealed == 0
+    finally:
+        core.validator.close()
+        core.spool.close()

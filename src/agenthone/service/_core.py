@@ -103,7 +103,7 @@ class CollectorCore:
         self._stop = threading.Event()
         self._in_flight = 0
         self._flight_lock = threading.Lock()
-        self._flush_began = 0.0
+        self._flush_ended = time.monotonic()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._redactor: PiiRedactor | None = None
@@ -150,22 +150,22 @@ class CollectorCore:
     def _flush_due(self, interval: float) -> bool:
         """Whether the flusher should flush now.
 
-        When the oldest event in the spool has waited ``interval`` (the configured pace); and sooner when a
-        burst of sends has ended (no request in flight, nothing appended for ``_IDLE_S``, at least
-        ``_IDLE_MIN_EVENTS`` events waiting, half an interval since the last flush began): its events need
-        not wait, while a trickle of small requests keeps the configured pace. Flushes (and retries while
-        another process holds the store) begin at most once an interval otherwise.
+        At the configured pace, ``interval`` after the previous flush ended; and sooner when a burst of sends
+        has ended (no request in flight, nothing appended for ``_IDLE_S``, at least ``_IDLE_MIN_EVENTS``
+        events waiting, half an interval since the previous flush): its events need not wait, while a
+        trickle of small requests keeps the configured pace.
         """
+        if not any(self.spool.backlog.values()):
+            return False
         now = time.monotonic()
-        since_flush = now - self._flush_began
-        oldest = self.spool.oldest
-        if oldest is None or now - oldest >= interval:
-            return since_flush >= interval and any(self.spool.backlog.values())
+        rested = now - self._flush_ended
+        if rested >= interval:
+            return True
         return (
-            not self._in_flight
+            rested >= interval / 2
+            and not self._in_flight
             and now - self.spool.last_append >= _IDLE_S
             and self.spool.unsealed >= _IDLE_MIN_EVENTS
-            and since_flush >= interval / 2
         )
 
     def _flush_loop(self) -> None:
@@ -176,7 +176,7 @@ class CollectorCore:
             self._wake.clear()
             if self._stop.is_set():
                 return
-            if not (woken or self._flush_due(interval)) or not any(self.spool.backlog.values()):
+            if not (woken and any(self.spool.backlog.values())) and not self._flush_due(interval):
                 continue
             try:
                 self.flush()
@@ -213,7 +213,6 @@ class CollectorCore:
         """Move the spool into the store; None when the store is busy (the events wait in the spool)."""
         if not sum(self.spool.backlog.values()) and not any(self.spool.folder.glob("*.jsonl")):
             return FlushResult()
-        self._flush_began = time.monotonic()
 
         def ingested(report: dict[str, Any]) -> None:  # committed: counted before the store is closed
             self.flushed["files"] += 1
@@ -232,6 +231,8 @@ class CollectorCore:
             self.store_busy = True
             self.last_flush_error = str(exc)
             return None
+        finally:
+            self._flush_ended = time.monotonic()
         return result
 
     # -- requests ----------------------------------------------------------------------------------

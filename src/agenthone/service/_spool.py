@@ -87,8 +87,6 @@ class Spool:
         self._synced = 0
         self.last_append = 0.0
         """``time.monotonic()`` of the latest append."""
-        self.oldest: float | None = None
-        """``time.monotonic()`` of the first append not yet sealed (None when the current segments are empty)."""
         self.unsealed = 0
         """Events appended since the last seal."""
         self._lines: dict[Path, int] = {}
@@ -150,8 +148,6 @@ class Spool:
             self._pending[kind] += len(lines)
             self.last_append = time.monotonic()
             self.unsealed += len(lines)
-            if self.oldest is None:
-                self.oldest = self.last_append
         self._sync_through(ticket)
 
     def _sync_through(self, ticket: int) -> None:
@@ -177,7 +173,6 @@ class Spool:
             self._handles = {}
             self._seq += 1
             current = self._seq
-            self.oldest = None
             self.unsealed = 0
         return [(kind, path) for kind, seq, path in _segments(self.folder) if seq < current]
 
