@@ -183,3 +183,38 @@ def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_pace(settings: Setting
     finally:
         core.validator.close()
         core.spool.close()
+
+
+def test_a_burst_that_ends_during_a_flush_is_taken_by_that_flush(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agenthone.service import CollectorCore
+
+    core = CollectorCore(settings)
+    sealed = core.spool.flush
+    rounds: list[int] = []
+    last_batch = [[json.dumps(run_record(i)) for i in range(10, 15)]]
+
+    def flush_while_a_burst_ends(*args: Any, **kwargs: Any) -> Any:
+        result = sealed(*args, **kwargs)
+        if last_batch:  # the last batch of a burst arrives while the first segment is ingested
+            core.spool.append("run", last_batch.pop())
+            core.spool.last_append -= 1.0
+        rounds.append(result.accepted)
+        return result
+
+    monkeypatch.setattr(core.spool, "flush", flush_while_a_burst_ends)
+    try:
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(10)])
+        result = core.flush()
+        assert result is not None and rounds == [10, 5] and result.accepted == 15 and result.files == 2
+        assert core.spool.backlog["run"] == 0 and core.flushed["accepted"] == 15
+        with core.receiving("run"):  # a request in flight: the flush leaves its events for the next one
+            rounds.clear()
+            core.spool.append("run", [json.dumps(run_record(20))])
+            core.flush()
+            core.spool.append("run", [json.dumps(run_record(21))])
+        assert rounds == [1] and core.spool.backlog["run"] == 1
+    finally:
+        core.validator.close()
+        core.spool.close()

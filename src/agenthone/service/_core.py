@@ -147,13 +147,18 @@ class CollectorCore:
         self.validator.close()
         return result
 
+    def _burst_over(self) -> bool:
+        """No request in flight and nothing appended for ``_IDLE_S``: the senders have paused."""
+        return not self._in_flight and time.monotonic() - self.spool.last_append >= _IDLE_S
+
     def _flush_due(self, interval: float) -> bool:
         """Whether the flusher should flush now.
 
         At the configured pace, ``interval`` after the previous flush ended; and sooner when a burst of sends
         has ended (no request in flight, nothing appended for ``_IDLE_S``, at least ``_IDLE_MIN_EVENTS``
         events waiting, half an interval since the previous flush): its events need not wait, while a
-        trickle of small requests keeps the configured pace.
+        trickle of small requests keeps the configured pace. (A burst that ends during a flush is taken by
+        that flush.)
         """
         if not any(self.spool.backlog.values()):
             return False
@@ -161,12 +166,7 @@ class CollectorCore:
         rested = now - self._flush_ended
         if rested >= interval:
             return True
-        return (
-            rested >= interval / 2
-            and not self._in_flight
-            and now - self.spool.last_append >= _IDLE_S
-            and self.spool.unsealed >= _IDLE_MIN_EVENTS
-        )
+        return rested >= interval / 2 and self.spool.unsealed >= _IDLE_MIN_EVENTS and self._burst_over()
 
     def _flush_loop(self) -> None:
         interval = max(0.05, float(self.config.flush_interval_s))
@@ -224,9 +224,14 @@ class CollectorCore:
             with self.store() as store:
                 self.store_busy = False
                 self.last_flush_error = None
-                result = self.spool.flush(
-                    lambda path, kind: store.ingest(path, kind, format="jsonl").as_dict(), ingested=ingested
-                )
+
+                def ingest(path: Path, kind: str) -> dict[str, Any]:
+                    return store.ingest(path, kind, format="jsonl").as_dict()
+
+                result = self.spool.flush(ingest, ingested=ingested)
+                # a burst that ended while this flush ran: its last events go now, before the store is closed
+                while self._burst_over() and self.spool.unsealed:
+                    result.add(self.spool.flush(ingest, ingested=ingested))
         except StoreLockedError as exc:
             self.store_busy = True
             self.last_flush_error = str(exc)

@@ -72,6 +72,12 @@ class FlushResult:
     error: str | None = None
     reports: list[dict[str, Any]] = field(default_factory=list)
 
+    def add(self, other: FlushResult) -> None:
+        """Count ``other``'s segments in this result."""
+        for key in ("files", "accepted", "duplicate", "conflict", "rejected"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        self.reports.extend(other.reports)
+
 
 class Spool:
     """Append-only, fsync'd segment files per record kind."""
