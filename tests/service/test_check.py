@@ -167,6 +167,8 @@ def test_a_query_waits_for_announced_requests_and_checks_them_together(validator
         threads[1].start()
         for thread in threads:
             thread.join(60)
+        first.finish()
+        second.finish()
     finally:
         lane.wait = default
     assert validator.queries(RUN) == before + 1
@@ -191,9 +193,38 @@ def test_a_request_that_fails_before_its_check_stops_the_wait(validator: Validat
         worker = threading.Thread(target=send)
         worker.start()
         assert not done.wait(0.2)  # waiting for the announced request
-        gone.close()  # e.g. its body was too large
+        gone.finish()  # e.g. its body was too large
         assert done.wait(20)
         worker.join()
     finally:
         lane.wait = default
-    assert lane.coming == 0
+    assert lane.coming == 0 and lane.active == 0
+
+
+def test_while_others_are_in_the_service_a_query_waits_for_their_next_requests(validator: Validator) -> None:
+    import threading
+
+    lane = _lane_of(validator)
+    default, lane.batch_linger = lane.batch_linger, 30.0
+    texts = [[json.dumps(run_record(f"l{b}-{i}")) for i in range(100)] for b in range(3)]
+    try:
+        alone = validator.expect(RUN)
+        validator.check(RUN, texts[0], arrival=alone)  # a lone client is not kept waiting
+        alone.finish()
+        before = validator.queries(RUN)
+        mine, other = validator.expect(RUN), validator.expect(RUN)
+        other.close()  # checked already, being answered: its client sends again soon
+        worker = threading.Thread(target=validator.check, args=(RUN, texts[1]), kwargs={"arrival": mine})
+        worker.start()
+        for _ in range(2000):  # until the first request is queued and its query is being gathered
+            if len(lane.queue) == 1 and lane.gathering:
+                break
+            threading.Event().wait(0.005)
+        validator.check(RUN, texts[2])  # the other client's next request joins the waiting query
+        worker.join(60)
+        mine.finish()
+        other.finish()
+    finally:
+        lane.batch_linger = default
+    assert validator.queries(RUN) == before + 1
+    assert lane.active == 0 and lane.coming == 0

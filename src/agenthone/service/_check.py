@@ -30,6 +30,10 @@ _GATHER_MAX = 6_000
 """Most records one query takes from the queue: beyond it, the per-record cost dwarfs the query's fixed cost."""
 _WAIT_ANNOUNCED = 0.02
 """How long a gatherer waits for announced requests still reading their bodies."""
+_GATHER_BATCH = 4_000
+_BATCH_LINGER = 0.008
+"""While other requests are in the service, a gatherer with fewer than ``_GATHER_BATCH`` records waits this
+long for more (a query's fixed cost is that of ~1,500 records)."""
 _PLAIN_MAX = 64
 """Largest request checked in Python first: beyond it the query's setup is paid for, and DuckDB validates
 outside the GIL, beside the threads reading other requests (Python is the slower path for big batches)."""
@@ -102,18 +106,24 @@ class Verdicts(Sequence[Checked]):
 class Arrival:
     """A request announced to its kind's lane before its body is read: a gathering query waits for it briefly.
 
-    Closed when the request reaches :meth:`Validator.check` (or fails before): the lane stops counting it.
+    Closed when the request reaches :meth:`Validator.check` (or fails before): the lane stops waiting for it;
+    finished when it is answered: the lane stops counting it among the requests in the service.
     """
 
-    __slots__ = ("_lane", "open")
+    __slots__ = ("_lane", "active", "open")
 
     def __init__(self, lane: _Lane) -> None:
         self._lane = lane
         self.open = True
+        self.active = True
 
     def close(self) -> None:
         if self.open:
             self._lane.withdraw(self)
+
+    def finish(self) -> None:
+        if self.active:
+            self._lane.withdraw(self, finished=True)
 
 
 class Validator:
@@ -200,9 +210,11 @@ class _Job:
 class _Lane:
     """One kind's queue and cursors: a caller that finds a cursor free (and nobody gathering) gathers the queue.
 
-    The gatherer waits up to ``linger`` for small requests to add up to ``_GATHER`` records, and up to
-    ``wait`` while requests announced by :meth:`announce` are still on their way (at most ``_GATHER_MAX``
-    records a query). Arrivals while a query runs queue for the next gatherer, which may use the other cursor.
+    The gatherer waits up to ``linger`` for small requests to add up to ``_GATHER`` records, up to ``wait``
+    while requests announced by :meth:`announce` are still on their way, and, while other announced requests
+    are in the service, up to ``batch_linger`` for more until it holds ``_GATHER_BATCH`` records (at most
+    ``_GATHER_MAX`` records a query). Arrivals while a query runs queue for the next gatherer, which may use
+    the other cursor. A lone client is not kept waiting: nobody else is in the service then.
     """
 
     def __init__(
@@ -213,15 +225,20 @@ class _Lane:
         width: int = 1,
         linger: float = 0.002,
         wait: float = _WAIT_ANNOUNCED,
+        batch_linger: float = _BATCH_LINGER,
     ) -> None:
         self.kind = kind
         self.linger = linger
         self.wait = wait
+        self.batch_linger = batch_linger
         lock = threading.Lock()
         self.cond = threading.Condition(lock)
         self.arrived = threading.Condition(lock)
         self.queue: list[_Job] = []
         self.coming = 0
+        """Announced requests that have not reached their check yet."""
+        self.active = 0
+        """Announced requests not answered yet."""
         self.gathering = False
         self.queries = 0
         """Validation queries run so far."""
@@ -230,14 +247,18 @@ class _Lane:
     def announce(self) -> Arrival:
         with self.cond:
             self.coming += 1
+            self.active += 1
         return Arrival(self)
 
-    def withdraw(self, arrival: Arrival) -> None:
+    def withdraw(self, arrival: Arrival, *, finished: bool = False) -> None:
         with self.cond:
             if arrival.open:
                 arrival.open = False
                 self.coming -= 1
                 self.arrived.notify()
+            if finished and arrival.active:
+                arrival.active = False
+                self.active -= 1
 
     def _cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         cur = con.cursor()
@@ -294,6 +315,10 @@ class _Lane:
                 self.arrived.wait(self.linger - waited)
             elif self.coming > 0 and waited < self.wait:
                 self.arrived.wait(self.wait - waited)
+            elif queued < _GATHER_BATCH and waited < self.batch_linger and self.active > len(self.queue):
+                # other requests are in the service (in another query, being answered): their clients send
+                # the next ones in a moment
+                self.arrived.wait(self.batch_linger - waited)
             else:
                 break
         batch, self.queue = self.queue, []

@@ -321,7 +321,7 @@ class CollectorCore:
         try:
             yield arrival
         finally:
-            arrival.close()
+            arrival.finish()
             with self._flight_lock:
                 self._in_flight -= 1
 
