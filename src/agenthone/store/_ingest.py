@@ -309,11 +309,20 @@ def ingest_chunks(con: duckdb.DuckDBPyConnection, kind: RecordKind, chunk: Chunk
     return out
 
 
-def native_insert_sql(kind: RecordKind, source: str, ingest_id: int, native: frozenset[str] = frozenset()) -> str:
+def native_insert_sql(
+    kind: RecordKind,
+    source: str,
+    ingest_id: int,
+    native: frozenset[str] = frozenset(),
+    *,
+    skip_stored: bool = True,
+) -> str:
     """Insert every record of the source: the valid ones whose id is not stored yet whole, the others as stubs.
 
     A stub keeps only ``ingest_id`` and ``source_line`` (its ``id`` is NULL), so that the rows of an ingestion
-    account for every record of the file; the caller deletes the stubs before the commit.
+    account for every record of the file; the caller deletes the stubs before the commit. With
+    ``skip_stored=False`` valid records are kept whole even when their id is stored already (no join, so
+    the rows keep the source's order); the caller then refuses them (see :func:`_settle_native`).
     """
     cols = [name for name, _ in record_columns(kind)]
     quoted = ", ".join(f'"{c}"' for c in cols)
@@ -325,7 +334,9 @@ def native_insert_sql(kind: RecordKind, source: str, ingest_id: int, native: fro
             values.append("line_no")
         else:
             values.append(f'CASE WHEN keep THEN "{c}" END')
-    keep = f"reason IS NULL AND id NOT IN (SELECT id FROM {kind.table} WHERE id IS NOT NULL)"
+    keep = "reason IS NULL"
+    if skip_stored:
+        keep += f" AND id NOT IN (SELECT id FROM {kind.table} WHERE id IS NOT NULL)"
     return f"""INSERT INTO {kind.table} ({quoted})
 SELECT {", ".join(values)} FROM (SELECT *, {keep} AS keep FROM ({validation_sql(kind, source, native)}))"""
 
@@ -382,25 +393,69 @@ _STATUS = "_hone_status"
 _WANTED = "_hone_wanted"
 
 
+def _preserves_order(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an insert stores rows in the order its scan read them (DuckDB's default)."""
+    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    return bool(row and row[0])
+
+
+def _number_lines(con: duckdb.DuckDBPyConnection, kind: RecordKind, ingest_id: int) -> None:
+    """Give the rows of an in-order insert their line numbers (from ``rowid``) and drop the blank lines."""
+    table = kind.table
+    mine = f"{table} WHERE ingest_id = {ingest_id}"
+    first = con.execute(f"SELECT min(rowid) FROM {mine}").fetchone()[0]  # type: ignore[index]
+    if first is None:
+        return
+    con.execute(
+        f"UPDATE {table} SET source_line = rowid - {int(first) - 1}"
+        f" WHERE ingest_id = {ingest_id} AND source_line IS NULL"
+    )
+    con.execute(f"DELETE FROM {mine} AND source_line = -1")
+
+
 def _settle_native(
-    con: duckdb.DuckDBPyConnection, path: Path, kind: RecordKind, src: NativeSource, out: _Rejecter
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    kind: RecordKind,
+    src: NativeSource,
+    out: _Rejecter,
+    *,
+    kept_stored: bool = False,
 ) -> None:
-    """Account for the records of a native insert: drop stubs and repeats, classify them, quarantine."""
+    """Account for the records of a native insert: drop stubs and repeats, classify them, quarantine.
+
+    ``kept_stored``: the insert kept valid records whose id was stored before (``skip_stored=False``); they
+    are refused here, each as a duplicate or a conflict of the stored record.
+    """
     report, table, ingest_id = out.report, kind.table, out.report.ingest_id or 0
     mine = f"{table} WHERE ingest_id = {ingest_id}"
     rows, kept, distinct = con.execute(f"SELECT count(*), count(id), count(DISTINCT id) FROM {mine}").fetchone()  # type: ignore[misc]
-    if rows == kept == distinct:
+    earlier = f"(SELECT id, content_hash FROM {table} WHERE ingest_id IS DISTINCT FROM {ingest_id} AND id IS NOT NULL)"
+    stored = 0
+    if kept_stored and kept:
+        stored = int(con.execute(f"SELECT count(*) FROM {mine} AND id IN (SELECT id FROM {earlier})").fetchone()[0])  # type: ignore[index]
+    if rows == kept == distinct and not stored:
         report.accepted = int(rows)
         return
     try:
-        # stubs (not kept: rejected, or an id stored before) and later copies of an id repeated in the file
+        # stubs (not kept: rejected, or an id stored before), the records whose id was stored before, and
+        # later copies of an id repeated in the file (and not stored before)
+        prior = (
+            f"""UNION ALL
+SELECT n.source_line, n.id, n.content_hash = o.content_hash FROM {table} n JOIN {earlier} o ON n.id = o.id
+WHERE n.ingest_id = {ingest_id}"""
+            if stored
+            else ""
+        )
+        fresh = f" AND id NOT IN (SELECT id FROM {earlier})" if stored else ""
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE {_AGAIN} AS
 SELECT source_line AS line_no, NULL::VARCHAR AS id, NULL::BOOLEAN AS same FROM {mine} AND id IS NULL
+{prior}
 UNION ALL
 SELECT r.source_line, r.id, r.content_hash = f.first_hash FROM {table} r JOIN (
   SELECT id, min(source_line) AS first, arg_min(content_hash, source_line) AS first_hash
-  FROM {mine} AND id IS NOT NULL GROUP BY id HAVING count(*) > 1) f ON r.id = f.id
+  FROM {mine} AND id IS NOT NULL{fresh} GROUP BY id HAVING count(*) > 1) f ON r.id = f.id
 WHERE r.ingest_id = {ingest_id} AND r.source_line <> f.first"""
         )
         con.execute(f"DELETE FROM {mine} AND source_line IN (SELECT line_no FROM {_AGAIN})")
@@ -516,9 +571,15 @@ def _ingest_native(
     con.execute("BEGIN TRANSACTION")
     try:
         _start(con, report, kind, path)
+        ingest_id = report.ingest_id or 0
+        in_order = src.in_order if _preserves_order(con) else None
         with _statement_progress(con, progress, total):
-            con.execute(native_insert_sql(kind, src.source, report.ingest_id or 0, src.native))
-        _settle_native(con, path, kind, src, _Rejecter(path, report, q))
+            if in_order is None:
+                con.execute(native_insert_sql(kind, src.source, ingest_id, src.native))
+            else:
+                con.execute(native_insert_sql(kind, in_order, ingest_id, src.native, skip_stored=False))
+                _number_lines(con, kind, ingest_id)
+        _settle_native(con, path, kind, src, _Rejecter(path, report, q), kept_stored=in_order is not None)
         _finish(con, report)
         con.execute("COMMIT")
     except (duckdb.InvalidInputException, duckdb.ConversionException):

@@ -1,9 +1,14 @@
 """Files that DuckDB reads itself, as numbered relations for the validation query.
 
 JSON lines go through DuckDB's CSV scanner cut to one VARCHAR cell per line (no delimiter, quote or
-escape), numbered ``WITH ORDINALITY``; Parquet through ``read_parquet(file_row_number = true)``. Reading
-the file this way and validating the records in the same statement removes the Python reader and its
-Arrow chunks from the hot path.
+escape); Parquet through ``read_parquet(file_row_number = true)``. Reading the file this way and validating
+the records in the same statement removes the Python reader and its Arrow chunks from the hot path.
+
+Numbering the lines ``WITH ORDINALITY`` makes DuckDB scan on one thread, and the whole insert with it. So
+the insert reads the lines unnumbered, on every core, and relies on DuckDB's order preservation: an
+``INSERT ... SELECT`` of projections over one scan stores the rows in file order, one per line (blank lines
+included, marked ``-1`` and deleted afterwards), so each row's ``rowid`` gives its line number once the
+statement is done. The numbered relation still serves the few records read again (the refused ones).
 
 DuckDB's line splitting matches the Python reader's only for plain files: a file with a carriage return
 (DuckDB also ends lines on a lone one), a NUL byte (DuckDB's cell delimiter here) or gzip is left to the
@@ -49,6 +54,9 @@ class NativeSource:
     kind: RecordKind
     schema: pa.Schema | None = None
     """The columns of a columnar file, as DuckDB reads them."""
+    in_order: str | None = None
+    """The validation source the insert reads instead of ``source``: every line in file order, ``line_no``
+    NULL (numbered from ``rowid`` afterwards) or -1 for a blank line. None when ``source`` is numbered."""
 
     def source_of(self, relation: str) -> str:
         """The validation source over another relation of the same shape (a subset of the records)."""
@@ -78,10 +86,10 @@ def _plain_text(path: Path) -> bool:
 def _json_lines(path: Path, kind: RecordKind) -> NativeSource | None:
     if path.name.lower().endswith(".gz") or not _plain_text(path):
         return None
-    scan = (
+    lines = (
         f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
         f" header = false, auto_detect = false, strict_mode = false, comment = '',"
-        f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES}) WITH ORDINALITY"
+        f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES})"
     )
     # blank lines (empty, or a few spaces) are not records; the Python reader looks at lines up to 16 bytes.
     # A CASE, not NOT (a OR (b AND c)): DuckDB then trims only the short lines (4x cheaper)
@@ -89,8 +97,11 @@ def _json_lines(path: Path, kind: RecordKind) -> NativeSource | None:
         "CASE WHEN strlen(raw) > 15 THEN true WHEN raw IS NULL THEN false"
         " ELSE trim(raw, ' ' || chr(9) || chr(11) || chr(12)) <> '' END"
     )
-    relation = f"(SELECT ordinality AS line_no, raw FROM {scan} WHERE {record})"
-    return NativeSource("json", relation, json_source(kind, relation), frozenset(), kind)
+    relation = f"(SELECT ordinality AS line_no, raw FROM {lines} WITH ORDINALITY WHERE {record})"
+    in_order = f"(SELECT CASE WHEN {record} THEN NULL ELSE -1 END::BIGINT AS line_no, raw FROM {lines})"
+    return NativeSource(
+        "json", relation, json_source(kind, relation), frozenset(), kind, in_order=json_source(kind, in_order)
+    )
 
 
 def _parquet(con: duckdb.DuckDBPyConnection, path: Path, kind: RecordKind) -> NativeSource | None:
