@@ -178,7 +178,10 @@ def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_pace(settings: Setting
         core.spool.last_append = now - 0.05
         core._flush_ended = now - 0.2
         assert not core._flush_due(1.0)  # ... nor within half an interval of the previous flush
-        assert core.flush() is not None and core.flushed["accepted"] == 1003
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(1003, 11003)])
+        core.spool.last_append = now - 0.05
+        assert core._flush_due(1.0)  # ... unless 10,000 events are waiting
+        assert core.flush() is not None and core.flushed["accepted"] == 11003
         assert not core._flush_due(1.0) and core.spool.unsealed == 0
     finally:
         core.validator.close()

@@ -38,6 +38,8 @@ _IDLE_S = 0.02
 """A pause this long after the last append, with no request in flight, ends a burst (see ``_flush_due``)."""
 _IDLE_MIN_EVENTS = 1_000
 """Fewer events waiting are a trickle, flushed at the configured pace."""
+_IDLE_MANY_EVENTS = 10_000
+"""So many events waiting are flushed as soon as their burst ends, even right after another flush."""
 _KNOWN_MAX = 2_000_000
 _PLAIN_FIELDS = frozenset(
     {"id", "timestamp", "agent_id", "agent_name", "model", "run_id", "session_id", "prompt_version", "category"}
@@ -156,9 +158,9 @@ class CollectorCore:
 
         At the configured pace, ``interval`` after the previous flush ended; and sooner when a burst of sends
         has ended (no request in flight, nothing appended for ``_IDLE_S``, at least ``_IDLE_MIN_EVENTS``
-        events waiting, half an interval since the previous flush): its events need not wait, while a
-        trickle of small requests keeps the configured pace. (A burst that ends during a flush is taken by
-        that flush.)
+        events waiting and half an interval since the previous flush, or ``_IDLE_MANY_EVENTS`` waiting): its
+        events need not wait, while a trickle of small requests keeps the configured pace. (A burst that ends
+        during a flush is taken by that flush.)
         """
         if not any(self.spool.backlog.values()):
             return False
@@ -166,7 +168,10 @@ class CollectorCore:
         rested = now - self._flush_ended
         if rested >= interval:
             return True
-        return rested >= interval / 2 and self.spool.unsealed >= _IDLE_MIN_EVENTS and self._burst_over()
+        waiting = self.spool.unsealed
+        if waiting < _IDLE_MIN_EVENTS or (rested < interval / 2 and waiting < _IDLE_MANY_EVENTS):
+            return False
+        return self._burst_over()
 
     def _flush_loop(self) -> None:
         interval = max(0.05, float(self.config.flush_interval_s))
