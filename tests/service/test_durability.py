@@ -166,6 +166,8 @@ def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_pace(settings: Setting
         core.spool.last_append = now - 0.05
         assert not core._flush_due(1.0)  # a trickle waits for the interval
         core._flush_ended = now - 1.0
+        assert not core._flush_due(1.0)  # the first event waited less than an interval
+        core.spool.first_append = now - 1.0
         assert core._flush_due(1.0)
         core.spool.append("run", [json.dumps(run_record(i)) for i in range(3, 1003)])
         core._flush_ended = now - 0.6

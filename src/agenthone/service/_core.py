@@ -156,17 +156,18 @@ class CollectorCore:
     def _flush_due(self, interval: float) -> bool:
         """Whether the flusher should flush now.
 
-        At the configured pace, ``interval`` after the previous flush ended; and sooner when a burst of sends
-        has ended (no request in flight, nothing appended for ``_IDLE_S``, at least ``_IDLE_MIN_EVENTS``
-        events waiting and half an interval since the previous flush, or ``_IDLE_MANY_EVENTS`` waiting): its
-        events need not wait, while a trickle of small requests keeps the configured pace. (A burst that ends
-        during a flush is taken by that flush.)
+        At the configured pace, once ``interval`` has passed since the previous flush ended and since the
+        first event that waits (the first events after a quiet spell do not take a flush of their own, in
+        case more come); sooner when a burst of sends has ended (no request in flight, nothing appended for
+        ``_IDLE_S``, at least ``_IDLE_MIN_EVENTS`` events waiting and half an interval since the previous
+        flush, or ``_IDLE_MANY_EVENTS`` waiting): its events need not wait, while a trickle of small requests
+        keeps the configured pace. (A burst that ends during a flush is taken by that flush.)
         """
         if not any(self.spool.backlog.values()):
             return False
         now = time.monotonic()
         rested = now - self._flush_ended
-        if rested >= interval:
+        if rested >= interval and (not self.spool.unsealed or now - self.spool.first_append >= interval):
             return True
         waiting = self.spool.unsealed
         if waiting < _IDLE_MIN_EVENTS or (rested < interval / 2 and waiting < _IDLE_MANY_EVENTS):

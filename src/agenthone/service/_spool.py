@@ -95,6 +95,8 @@ class Spool:
         """``time.monotonic()`` of the latest append."""
         self.unsealed = 0
         """Events appended since the last seal."""
+        self.first_append = 0.0
+        """``time.monotonic()`` of the first of them."""
         self._lines: dict[Path, int] = {}
         """Lines in each segment, so that a flush need not count them again."""
         existing = _segments(folder)
@@ -153,6 +155,8 @@ class Spool:
             ticket = self._written
             self._pending[kind] += len(lines)
             self.last_append = time.monotonic()
+            if not self.unsealed:
+                self.first_append = self.last_append
             self.unsealed += len(lines)
         self._sync_through(ticket)
 
