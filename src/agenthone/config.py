@@ -64,7 +64,8 @@ class ServiceSettings(BaseModel):
     request_timeout_s: float = 30.0
     """Longest time a client may take to send a request body (408 after)."""
     flush_interval_s: float = 1.0
-    """How often the spool is flushed into the store."""
+    """A flush begins once the oldest event in the spool has waited this long and the previous flush ended at
+    least this long ago (a burst of sends is flushed as soon as it ends)."""
 
 
 class Settings(BaseModel):

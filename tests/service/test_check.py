@@ -128,3 +128,103 @@ def test_duplicates_and_conflicts_are_told_apart_across_paths(core: CollectorCor
     ):
         result = core.submit("run", [text], key=None, source="test")
         assert (result.accepted, result.duplicate, result.conflict) == expected, text
+
+
+def test_verdicts_are_columns_that_read_as_records(validator: Validator) -> None:
+    texts = [json.dumps(run_record(f"col-{i}")) for i in range(70)] + ['{"id": 1', json.dumps(run_record(3, score=2))]
+    verdicts = validator.check(RUN, texts)
+    assert len(verdicts) == len(verdicts.reasons) == len(texts)
+    assert verdicts.ids[:2] == ["run-col-0", "run-col-1"] and verdicts.reasons[:70] == [None] * 70
+    assert verdicts.reasons[70] == "invalid JSON" and "between 0 and 1" in str(verdicts.reasons[71])
+    last = verdicts[-1]
+    assert (last.line, last.id, last.reason) == (72, None, verdicts.reasons[71])
+    assert [c.line for c in verdicts[68:70]] == [69, 70]
+
+
+def _lane_of(v: Validator) -> Any:
+    return v._lanes[RUN.name]
+
+
+def test_a_query_waits_for_announced_requests_and_checks_them_together(validator: Validator) -> None:
+    import threading
+
+    lane = _lane_of(validator)
+    default, lane.wait = lane.wait, 30.0  # only the arrival of the second request ends the wait
+    first, second = validator.expect(RUN), validator.expect(RUN)
+    batches = [[json.dumps(run_record(f"g{b}-{i}")) for i in range(100)] for b in range(2)]
+    before = validator.queries(RUN)
+    results: list[Any] = [None, None]
+
+    def send(b: int, arrival: Any) -> None:
+        results[b] = validator.check(RUN, batches[b], arrival=arrival)
+
+    try:
+        threads = [threading.Thread(target=send, args=(0, first))]
+        threads[0].start()
+        while lane.coming != 1:  # the first request has reached its check and is gathering
+            threading.Event().wait(0.005)
+        threads.append(threading.Thread(target=send, args=(1, second)))
+        threads[1].start()
+        for thread in threads:
+            thread.join(60)
+        first.finish()
+        second.finish()
+    finally:
+        lane.wait = default
+    assert validator.queries(RUN) == before + 1
+    assert [r.ids[0] for r in results] == ["run-g0-0", "run-g1-0"]
+    assert all(r.reasons == [None] * 100 for r in results)
+
+
+def test_a_request_that_fails_before_its_check_stops_the_wait(validator: Validator) -> None:
+    import threading
+
+    lane = _lane_of(validator)
+    default, lane.wait = lane.wait, 30.0
+    gone = validator.expect(RUN)
+    done = threading.Event()
+    texts = [json.dumps(run_record(f"w-{i}")) for i in range(100)]
+    try:
+
+        def send() -> None:
+            validator.check(RUN, texts)
+            done.set()
+
+        worker = threading.Thread(target=send)
+        worker.start()
+        assert not done.wait(0.2)  # waiting for the announced request
+        gone.finish()  # e.g. its body was too large
+        assert done.wait(20)
+        worker.join()
+    finally:
+        lane.wait = default
+    assert lane.coming == 0 and lane.active == 0
+
+
+def test_while_others_are_in_the_service_a_query_waits_for_their_next_requests(validator: Validator) -> None:
+    import threading
+
+    lane = _lane_of(validator)
+    default, lane.batch_linger = lane.batch_linger, 30.0
+    texts = [[json.dumps(run_record(f"l{b}-{i}")) for i in range(100)] for b in range(3)]
+    try:
+        alone = validator.expect(RUN)
+        validator.check(RUN, texts[0], arrival=alone)  # a lone client is not kept waiting
+        alone.finish()
+        before = validator.queries(RUN)
+        mine, other = validator.expect(RUN), validator.expect(RUN)
+        other.close()  # checked already, being answered: its client sends again soon
+        worker = threading.Thread(target=validator.check, args=(RUN, texts[1]), kwargs={"arrival": mine})
+        worker.start()
+        for _ in range(2000):  # until the first request is queued and its query is being gathered
+            if len(lane.queue) == 1 and lane.gathering:
+                break
+            threading.Event().wait(0.005)
+        validator.check(RUN, texts[2])  # the other client's next request joins the waiting query
+        worker.join(60)
+        mine.finish()
+        other.finish()
+    finally:
+        lane.batch_linger = default
+    assert validator.queries(RUN) == before + 1
+    assert lane.active == 0 and lane.coming == 0

@@ -151,3 +151,75 @@ def test_events_wait_in_the_spool_while_another_process_holds_the_store(
     while app_client.get("/v1/health").json()["backlog_total"] and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _store_counts(settings) == (5, 5)
+
+
+def test_a_burst_is_flushed_when_it_ends_a_trickle_at_the_pace(settings: Settings) -> None:
+    import time
+
+    from agenthone.service import CollectorCore
+
+    core = CollectorCore(settings)
+    try:
+        now = time.monotonic()
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(3)])
+        core._flush_ended = now - 0.6  # more than half an interval of 1 s ago
+        core.spool.last_append = now - 0.05
+        assert not core._flush_due(1.0)  # a trickle waits for the interval
+        core._flush_ended = now - 1.0
+        assert not core._flush_due(1.0)  # the first event waited less than an interval
+        core.spool.first_append = now - 1.0
+        assert core._flush_due(1.0)
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(3, 1003)])
+        core._flush_ended = now - 0.6
+        core.spool.last_append = now - 0.05
+        assert core._flush_due(1.0)  # a burst of 1,000 events has ended
+        with core.receiving("run"):
+            assert not core._flush_due(1.0)  # ... not while a request is in flight
+        core.spool.last_append = time.monotonic()
+        assert not core._flush_due(1.0)  # ... nor right after an append
+        core.spool.last_append = now - 0.05
+        core._flush_ended = now - 0.2
+        assert not core._flush_due(1.0)  # ... nor within half an interval of the previous flush
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(1003, 11003)])
+        core.spool.last_append = now - 0.05
+        assert core._flush_due(1.0)  # ... unless 10,000 events are waiting
+        assert core.flush() is not None and core.flushed["accepted"] == 11003
+        assert not core._flush_due(1.0) and core.spool.unsealed == 0
+    finally:
+        core.validator.close()
+        core.spool.close()
+
+
+def test_a_burst_that_ends_during_a_flush_is_taken_by_that_flush(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agenthone.service import CollectorCore
+
+    core = CollectorCore(settings)
+    sealed = core.spool.flush
+    rounds: list[int] = []
+    last_batch = [[json.dumps(run_record(i)) for i in range(10, 15)]]
+
+    def flush_while_a_burst_ends(*args: Any, **kwargs: Any) -> Any:
+        result = sealed(*args, **kwargs)
+        if last_batch:  # the last batch of a burst arrives while the first segment is ingested
+            core.spool.append("run", last_batch.pop())
+            core.spool.last_append -= 1.0
+        rounds.append(result.accepted)
+        return result
+
+    monkeypatch.setattr(core.spool, "flush", flush_while_a_burst_ends)
+    try:
+        core.spool.append("run", [json.dumps(run_record(i)) for i in range(10)])
+        result = core.flush()
+        assert result is not None and rounds == [10, 5] and result.accepted == 15 and result.files == 2
+        assert core.spool.backlog["run"] == 0 and core.flushed["accepted"] == 15
+        with core.receiving("run"):  # a request in flight: the flush leaves its events for the next one
+            rounds.clear()
+            core.spool.append("run", [json.dumps(run_record(20))])
+            core.flush()
+            core.spool.append("run", [json.dumps(run_record(21))])
+        assert rounds == [1] and core.spool.backlog["run"] == 1
+    finally:
+        core.validator.close()
+        core.spool.close()

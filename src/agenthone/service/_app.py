@@ -185,18 +185,21 @@ def create_app(settings: Settings, *, core: CollectorCore | None = None) -> Fast
         return decompress(b"".join(chunks), request.headers.get("content-encoding"), limit=limit)
 
     async def receive(request: Request, key: ApiKey, kind: str) -> Response:
-        try:
-            body = await body_of(request)
-            texts, parsed = split_records(body, request.headers.get("content-type"))
+        # a validation query being gathered waits a moment for this body (see CollectorCore.receiving)
+        with engine.receiving(kind) as arrival:
+            try:
+                body = await body_of(request)
+                texts, parsed = split_records(body, request.headers.get("content-type"))
 
-            def work() -> Any:
-                redacted = engine.redact_texts(texts, parsed)
-                return engine.submit(kind, redacted, key=key, source=f"POST {request.url.path} key={key.name}")
+                def work() -> Any:
+                    redacted = engine.redact_texts(texts, parsed)
+                    source = f"POST {request.url.path} key={key.name}"
+                    return engine.submit(kind, redacted, key=key, source=source, arrival=arrival)
 
-            result = await run_in_threadpool(work)
-        except BadRequest as exc:
-            done(request, key, exc.status)
-            raise
+                result = await run_in_threadpool(work)
+            except BadRequest as exc:
+                done(request, key, exc.status)
+                raise
         done(request, key, 200, result.counts())
         return JSONResponse(result.as_dict())  # the shape of BatchAnswer, without validating our own output
 

@@ -35,7 +35,7 @@ def decompress(body: bytes, encoding: str | None, *, limit: int) -> bytes:
 
 
 def _ndjson(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line for line in map(str.strip, text.splitlines()) if line]
 
 
 def split_records(body: bytes, content_type: str | None) -> tuple[list[str], list[Any] | None]:

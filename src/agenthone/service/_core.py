@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agenthone.audit._log import record_many
 from agenthone.errors import StoreLockedError
-from agenthone.records import kind_of
+from agenthone.records import KINDS, kind_of
 from agenthone.service._body import BadRequest
-from agenthone.service._check import Checked, Validator
+from agenthone.service._check import Arrival, Checked, Validator
 from agenthone.service._keys import ApiKey, KeyRing
 from agenthone.service._spool import FlushResult, Spool, spool_dir
 from agenthone.store._ingest import _json_reason
@@ -34,6 +34,12 @@ log = logging.getLogger("agenthone.service")
 T = TypeVar("T")
 
 _REASONS_KEPT = 5
+_IDLE_S = 0.02
+"""A pause this long after the last append, with no request in flight, ends a burst (see ``_flush_due``)."""
+_IDLE_MIN_EVENTS = 1_000
+"""Fewer events waiting are a trickle, flushed at the configured pace."""
+_IDLE_MANY_EVENTS = 10_000
+"""So many events waiting are flushed as soon as their burst ends, even right after another flush."""
 _KNOWN_MAX = 2_000_000
 _PLAIN_FIELDS = frozenset(
     {"id", "timestamp", "agent_id", "agent_name", "model", "run_id", "session_id", "prompt_version", "category"}
@@ -88,8 +94,8 @@ class CollectorCore:
         self.spool = Spool(spool_dir(settings))
         self.validator = Validator()
         self.keys = KeyRing(settings)
-        self._known: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-        """(kind, id) of records accepted lately: their content hash and key, either of which may be None."""
+        self._known: dict[str, dict[str, tuple[int | None, int | None]]] = {}
+        """Per kind, the ids of records accepted lately: their content hash and key, either of which may be None."""
         self._known_lock = threading.Lock()
         self._store_lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
@@ -97,6 +103,9 @@ class CollectorCore:
         self._audit: list[dict[str, Any]] = []
         self._audit_lock = threading.Lock()
         self._stop = threading.Event()
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
+        self._flush_ended = time.monotonic()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self._redactor: PiiRedactor | None = None
@@ -114,8 +123,10 @@ class CollectorCore:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Flush what a previous run left in the spool, then start the flusher and audit writer."""
+        """Flush what a previous run left in the spool, prepare the validation queries, then start the flusher
+        and audit writer."""
         self.flush()
+        self.validator.prepare(*KINDS.values())  # not at the first request: it would stall the event loop
         for target, name in ((self._flush_loop, "hone-flusher"), (self._audit_loop, "hone-audit")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -138,19 +149,46 @@ class CollectorCore:
         self.validator.close()
         return result
 
+    def _burst_over(self) -> bool:
+        """No request in flight and nothing appended for ``_IDLE_S``: the senders have paused."""
+        return not self._in_flight and time.monotonic() - self.spool.last_append >= _IDLE_S
+
+    def _flush_due(self, interval: float) -> bool:
+        """Whether the flusher should flush now.
+
+        At the configured pace, once ``interval`` has passed since the previous flush ended and since the
+        first event that waits (the first events after a quiet spell do not take a flush of their own, in
+        case more come); sooner when a burst of sends has ended (no request in flight, nothing appended for
+        ``_IDLE_S``, at least ``_IDLE_MIN_EVENTS`` events waiting and half an interval since the previous
+        flush, or ``_IDLE_MANY_EVENTS`` waiting): its events need not wait, while a trickle of small requests
+        keeps the configured pace. (A burst that ends during a flush is taken by that flush.)
+        """
+        if not any(self.spool.backlog.values()):
+            return False
+        now = time.monotonic()
+        rested = now - self._flush_ended
+        if rested >= interval and (not self.spool.unsealed or now - self.spool.first_append >= interval):
+            return True
+        waiting = self.spool.unsealed
+        if waiting < _IDLE_MIN_EVENTS or (rested < interval / 2 and waiting < _IDLE_MANY_EVENTS):
+            return False
+        return self._burst_over()
+
     def _flush_loop(self) -> None:
         interval = max(0.05, float(self.config.flush_interval_s))
+        tick = min(interval, _IDLE_S)
         while not self._stop.is_set():
-            self._wake.wait(interval)
+            woken = self._wake.wait(tick)
             self._wake.clear()
             if self._stop.is_set():
                 return
-            if sum(self.spool.backlog.values()):
-                try:
-                    self.flush()
-                except Exception as exc:  # keep flushing later; the events stay in the spool
-                    self.last_flush_error = str(exc).splitlines()[0]
-                    log.warning("flush failed, events stay in the spool: %s", self.last_flush_error)
+            if not (woken and any(self.spool.backlog.values())) and not self._flush_due(interval):
+                continue
+            try:
+                self.flush()
+            except Exception as exc:  # keep flushing later; the events stay in the spool
+                self.last_flush_error = str(exc).splitlines()[0]
+                log.warning("flush failed, events stay in the spool: %s", self.last_flush_error)
 
     def _audit_loop(self) -> None:
         while not self._stop.wait(0.2):
@@ -181,18 +219,31 @@ class CollectorCore:
         """Move the spool into the store; None when the store is busy (the events wait in the spool)."""
         if not sum(self.spool.backlog.values()) and not any(self.spool.folder.glob("*.jsonl")):
             return FlushResult()
+
+        def ingested(report: dict[str, Any]) -> None:  # committed: counted before the store is closed
+            self.flushed["files"] += 1
+            for key in ("accepted", "duplicate", "conflict", "rejected"):
+                self.flushed[key] += int(report.get(key, 0))
+            self.last_flush_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
         try:
             with self.store() as store:
-                result = self.spool.flush(lambda path, kind: store.ingest(path, kind, format="jsonl").as_dict())
+                self.store_busy = False
+                self.last_flush_error = None
+
+                def ingest(path: Path, kind: str) -> dict[str, Any]:
+                    return store.ingest(path, kind, format="jsonl").as_dict()
+
+                result = self.spool.flush(ingest, ingested=ingested)
+                # a burst that ended while this flush ran: its last events go now, before the store is closed
+                while self._burst_over() and self.spool.unsealed:
+                    result.add(self.spool.flush(ingest, ingested=ingested))
         except StoreLockedError as exc:
             self.store_busy = True
             self.last_flush_error = str(exc)
             return None
-        self.store_busy = False
-        self.last_flush_error = None
-        self.last_flush_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        for key in self.flushed:
-            self.flushed[key] += int(getattr(result, key))
+        finally:
+            self._flush_ended = time.monotonic()
         return result
 
     # -- requests ----------------------------------------------------------------------------------
@@ -262,17 +313,46 @@ class CollectorCore:
             return [self._redact(v) for v in value]
         return value
 
-    def submit(self, kind_name: str, texts: list[str], *, key: ApiKey | None, source: str) -> BatchResult:
+    @contextmanager
+    def receiving(self, kind_name: str) -> Iterator[Arrival]:
+        """The span of one batch request, from before its body is read until it is answered.
+
+        The answer announces the batch to validation (pass it to :meth:`submit`: a query being gathered
+        waits a moment for it, see :meth:`Validator.expect`), and while any request is in this span the
+        flusher does not take a pause in appends for the end of a burst.
+        """
+        arrival = self.validator.expect(kind_of(kind_name))
+        with self._flight_lock:
+            self._in_flight += 1
+        try:
+            yield arrival
+        finally:
+            arrival.finish()
+            with self._flight_lock:
+                self._in_flight -= 1
+
+    def submit(
+        self,
+        kind_name: str,
+        texts: list[str],
+        *,
+        key: ApiKey | None,
+        source: str,
+        arrival: Arrival | None = None,
+    ) -> BatchResult:
         """Validate, deduplicate and spool one batch; returns once accepted records are on disk."""
         kind = kind_of(kind_name)
         result = BatchResult(kind=kind.name, received=len(texts))
         if len(texts) > self.config.max_batch:
+            if arrival is not None:
+                arrival.close()
             raise BadRequest(f"batch of {len(texts):,} records; at most {self.config.max_batch:,} per request", 413)
-        verdicts = self.validator.check(kind, texts)
+        verdicts = self.validator.check(kind, texts, arrival=arrival)
+        reasons, ids = verdicts.reasons, verdicts.ids
         if key is not None and key.agents is not None:
-            for verdict in verdicts:
-                if verdict.reason is None and not key.may_send_for(verdict.agent):
-                    raise BadRequest(f"key {key.name!r} may not send events for agent {verdict.agent!r}", 403)
+            for reason, agent in zip(reasons, verdicts.agents, strict=True):
+                if reason is None and not key.may_send_for(agent):
+                    raise BadRequest(f"key {key.name!r} may not send events for agent {agent!r}", 403)
         accepted: list[str] = []
         added: list[str] = []
         quarantined: list[dict[str, Any]] = []
@@ -293,37 +373,40 @@ class CollectorCore:
             if len(result.reasons) < _REASONS_KEPT:
                 result.reasons.append(f"record {line}: {reason}")
 
+        hashes = verdicts.hashes
+        keys = [None if k is None else int(k[:16], 16) for k in verdicts.keys]
         with self._known_lock:
-            if len(self._known) > _KNOWN_MAX:
-                self._known.clear()  # the store's own deduplication still holds
-            for verdict, text in zip(verdicts, texts, strict=True):
-                if verdict.reason is not None:
+            known = self._known.setdefault(kind.name, {})
+            if len(known) > _KNOWN_MAX:
+                known.clear()  # the store's own deduplication still holds
+            for i, rec_id in enumerate(ids):
+                reason = reasons[i]
+                if reason is not None:
                     result.rejected += 1
-                    reason = verdict.reason
                     if reason == "invalid JSON":
-                        reason = _json_reason(text)
-                    refuse(verdict.line, reason, text)
+                        reason = _json_reason(texts[i])
+                    refuse(i + 1, reason, texts[i])
                     continue
-                assert verdict.id is not None
-                seen = self._known.get((kind.name, verdict.id))
-                content = _content(verdict)
+                assert rec_id is not None
+                content = (hashes[i], keys[i])
+                seen = known.get(rec_id)
                 if seen is None:
-                    self._known[(kind.name, verdict.id)] = content
-                    added.append(verdict.id)
-                    accepted.append(text)
+                    known[rec_id] = content
+                    added.append(rec_id)
+                    accepted.append(texts[i])
                     continue
                 same = _same_content(seen, content)
                 if same is None:  # one checked in Python, the other by SQL without a key: both measures of this one
-                    (full,) = self.validator.check_sql(kind, [text])
+                    (full,) = self.validator.check_sql(kind, [texts[i]])
                     same = _same_content(seen, _content(full))
                 if same:
                     result.duplicate += 1
                 else:
                     result.conflict += 1
                     refuse(
-                        verdict.line,
-                        f"conflict: id {verdict.id!r} was sent before with different content; kept the first",
-                        text,
+                        i + 1,
+                        f"conflict: id {rec_id!r} was sent before with different content; kept the first",
+                        texts[i],
                     )
         try:
             self.spool.append(kind.name, accepted)
@@ -332,7 +415,7 @@ class CollectorCore:
         except BaseException:
             with self._known_lock:
                 for rec_id in added:
-                    self._known.pop((kind.name, rec_id), None)
+                    known.pop(rec_id, None)
             raise
         result.accepted = len(accepted)
         for name in self.totals:

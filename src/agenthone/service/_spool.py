@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,12 @@ class FlushResult:
     error: str | None = None
     reports: list[dict[str, Any]] = field(default_factory=list)
 
+    def add(self, other: FlushResult) -> None:
+        """Count ``other``'s segments in this result."""
+        for key in ("files", "accepted", "duplicate", "conflict", "rejected"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        self.reports.extend(other.reports)
+
 
 class Spool:
     """Append-only, fsync'd segment files per record kind."""
@@ -84,12 +91,21 @@ class Spool:
         self._dirty: set[int] = set()
         self._written = 0
         self._synced = 0
+        self.last_append = 0.0
+        """``time.monotonic()`` of the latest append."""
+        self.unsealed = 0
+        """Events appended since the last seal."""
+        self.first_append = 0.0
+        """``time.monotonic()`` of the first of them."""
+        self._lines: dict[Path, int] = {}
+        """Lines in each segment, so that a flush need not count them again."""
         existing = _segments(folder)
         self._seq = max((s for _, s, _ in existing), default=0) + 1
         self._pending = dict.fromkeys(KINDS, 0)
         for kind, _, path in existing:
             self._repair(path)
-            self._pending[kind] += _count_lines(path)
+            self._lines[path] = _count_lines(path)
+            self._pending[kind] += self._lines[path]
 
     @staticmethod
     def _repair(path: Path) -> None:
@@ -131,11 +147,17 @@ class Spool:
                 fh = self._handles[kind] = (self.folder / f"{kind}-{self._seq:012d}.jsonl").open("ab")
                 self._sync_folder()  # the new file's name must survive a power cut too
             fh.write(data)
+            path = Path(str(fh.name))
+            self._lines[path] = self._lines.get(path, 0) + len(lines)
             fh.flush()
             self._dirty.add(fh.fileno())
             self._written += 1
             ticket = self._written
             self._pending[kind] += len(lines)
+            self.last_append = time.monotonic()
+            if not self.unsealed:
+                self.first_append = self.last_append
+            self.unsealed += len(lines)
         self._sync_through(ticket)
 
     def _sync_through(self, ticket: int) -> None:
@@ -161,13 +183,25 @@ class Spool:
             self._handles = {}
             self._seq += 1
             current = self._seq
+            self.unsealed = 0
         return [(kind, path) for kind, seq, path in _segments(self.folder) if seq < current]
 
-    def flush(self, ingest: Callable[[Path, str], dict[str, Any]]) -> FlushResult:
-        """Seal, then hand each sealed segment to ``ingest(path, kind)`` and delete it once ingested."""
+    def flush(
+        self,
+        ingest: Callable[[Path, str], dict[str, Any]],
+        *,
+        ingested: Callable[[dict[str, Any]], None] | None = None,
+    ) -> FlushResult:
+        """Seal, then hand each sealed segment to ``ingest(path, kind)`` and delete it once ingested.
+
+        ``ingested`` is called with each segment's report once it is out of the spool.
+        """
         result = FlushResult()
         for kind, path in self.seal():
-            n = _count_lines(path)
+            with self._write:
+                n = self._lines.pop(path, None)
+            if n is None:
+                n = _count_lines(path)
             report = ingest(path, kind)
             result.files += 1
             for key in ("accepted", "duplicate", "conflict", "rejected"):
@@ -176,6 +210,8 @@ class Spool:
             path.unlink(missing_ok=True)
             with self._write:
                 self._pending[kind] = max(0, self._pending[kind] - n)
+            if ingested is not None:
+                ingested(report)
         return result
 
     def close(self) -> None:
