@@ -71,16 +71,19 @@ def test_bad_lines_dups_and_conflicts_match_the_python_reader(tmp_path: Path, mo
     assert accepted == 3
 
 
-def test_lines_read_on_several_threads_keep_their_line_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The insert reads the lines unnumbered on every thread; each row still gets its own line number.
+def test_lines_read_in_stretches_side_by_side_keep_their_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The insert reads the file in one numbered stretch per thread; each row still gets its own line number.
 
-    Small scan buffers cut a 2 MB file into some thirty parts read by four threads, with blank lines,
-    rejects, repeats and records stored before scattered through it.
+    Small scan buffers cut a 2 MB file into some thirty parts; the stretches (of about 1,500 lines, from a
+    guess of the line count) hold blank lines, rejects, repeats and records stored before.
     """
     from agenthone.store import _native
 
     monkeypatch.setattr(_native, "MAX_LINE_BYTES", 1 << 15)
     monkeypatch.setattr(_native, "_BUFFER_BYTES", 1 << 16)
+    monkeypatch.setattr(_native, "MIN_STRETCH_LINES", 1_000)
     before = write_jsonl(tmp_path / "before.jsonl", [run_record(i) for i in range(0, 6000, 250)])
     lines = []
     for i in range(6000):
@@ -98,7 +101,7 @@ def test_lines_read_on_several_threads_keep_their_line_numbers(tmp_path: Path, m
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with Store(tmp_path / "probe.duckdb") as probe:
         src = native_source(probe.connection, path, "lines", kind_of("run"))
-        assert src is not None and src.in_order is not None
+        assert src is not None and src.stretches is not None
     native, python = _both(tmp_path, [before, path], "run", monkeypatch, threads=4)
     assert native == python
     # 62 blank lines, 68 broken; 6 stored before unchanged; 12 changed, 12 more stored at other lines, and 88

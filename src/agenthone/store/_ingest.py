@@ -321,8 +321,8 @@ def native_insert_sql(
 
     A stub keeps only ``ingest_id`` and ``source_line`` (its ``id`` is NULL), so that the rows of an ingestion
     account for every record of the file; the caller deletes the stubs before the commit. With
-    ``skip_stored=False`` valid records are kept whole even when their id is stored already (no join, so
-    the rows keep the source's order); the caller then refuses them (see :func:`_settle_native`).
+    ``skip_stored=False`` valid records are kept whole even when their id is stored already (no join with
+    the table in the insert, which is cheaper); the caller then refuses them (see :func:`_settle_native`).
     """
     cols = [name for name, _ in record_columns(kind)]
     quoted = ", ".join(f'"{c}"' for c in cols)
@@ -391,26 +391,6 @@ class _Rejecter:
 _AGAIN = "_hone_again"
 _STATUS = "_hone_status"
 _WANTED = "_hone_wanted"
-
-
-def _preserves_order(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether an insert stores rows in the order its scan read them (DuckDB's default)."""
-    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
-    return bool(row and row[0])
-
-
-def _number_lines(con: duckdb.DuckDBPyConnection, kind: RecordKind, ingest_id: int) -> None:
-    """Give the rows of an in-order insert their line numbers (from ``rowid``) and drop the blank lines."""
-    table = kind.table
-    mine = f"{table} WHERE ingest_id = {ingest_id}"
-    first = con.execute(f"SELECT min(rowid) FROM {mine}").fetchone()[0]  # type: ignore[index]
-    if first is None:
-        return
-    con.execute(
-        f"UPDATE {table} SET source_line = rowid - {int(first) - 1}"
-        f" WHERE ingest_id = {ingest_id} AND source_line IS NULL"
-    )
-    con.execute(f"DELETE FROM {mine} AND source_line = -1")
 
 
 def _settle_native(
@@ -555,6 +535,17 @@ def _statement_progress(
     progress(total, total)
 
 
+@contextlib.contextmanager
+def _setting(con: duckdb.DuckDBPyConnection, name: str, value: str) -> Iterator[None]:
+    """A DuckDB setting changed for the statements inside, then set back."""
+    before = con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+    con.execute(f"SET {name} = {value}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = {before!s}")
+
+
 def _ingest_native(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -572,14 +563,15 @@ def _ingest_native(
     try:
         _start(con, report, kind, path)
         ingest_id = report.ingest_id or 0
-        in_order = src.in_order if _preserves_order(con) else None
         with _statement_progress(con, progress, total):
-            if in_order is None:
+            if src.stretches is None:
                 con.execute(native_insert_sql(kind, src.source, ingest_id, src.native))
             else:
-                con.execute(native_insert_sql(kind, in_order, ingest_id, src.native, skip_stored=False))
-                _number_lines(con, kind, ingest_id)
-        _settle_native(con, path, kind, src, _Rejecter(path, report, q), kept_stored=in_order is not None)
+                # every row carries its line number, so the rows need not be stored in the file's order: DuckDB
+                # would otherwise read the stretches one after another to keep it
+                with _setting(con, "preserve_insertion_order", "false"):
+                    con.execute(native_insert_sql(kind, src.stretches, ingest_id, src.native, skip_stored=False))
+        _settle_native(con, path, kind, src, _Rejecter(path, report, q), kept_stored=src.stretches is not None)
         _finish(con, report)
         con.execute("COMMIT")
     except (duckdb.InvalidInputException, duckdb.ConversionException):

@@ -5,10 +5,10 @@ escape); Parquet through ``read_parquet(file_row_number = true)``. Reading the f
 the records in the same statement removes the Python reader and its Arrow chunks from the hot path.
 
 Numbering the lines ``WITH ORDINALITY`` makes DuckDB scan on one thread, and the whole insert with it. So
-the insert reads the lines unnumbered, on every core, and relies on DuckDB's order preservation: an
-``INSERT ... SELECT`` of projections over one scan stores the rows in file order, one per line (blank lines
-included, marked ``-1`` and deleted afterwards), so each row's ``rowid`` gives its line number once the
-statement is done. The numbered relation still serves the few records read again (the refused ones).
+the insert reads the file in as many stretches of lines as DuckDB has threads, side by side: each stretch
+is its own numbered scan (``skip`` the lines before it, ``LIMIT`` to its length), and DuckDB runs the
+branches of a ``UNION ALL`` in parallel. The stretches' lengths come from the file's size and the length of
+its lines in a few samples; a poor guess only makes the stretches uneven, never a line read twice or missed.
 
 DuckDB's line splitting matches the Python reader's only for plain files: a file with a carriage return
 (DuckDB also ends lines on a lone one), a NUL byte (DuckDB's cell delimiter here) or gzip is left to the
@@ -54,9 +54,9 @@ class NativeSource:
     kind: RecordKind
     schema: pa.Schema | None = None
     """The columns of a columnar file, as DuckDB reads them."""
-    in_order: str | None = None
-    """The validation source the insert reads instead of ``source``: every line in file order, ``line_no``
-    NULL (numbered from ``rowid`` afterwards) or -1 for a blank line. None when ``source`` is numbered."""
+    stretches: str | None = None
+    """The validation source the insert reads instead of ``source``: the same records, read in several
+    numbered stretches side by side. None when one scan reads the file."""
 
     def source_of(self, relation: str) -> str:
         """The validation source over another relation of the same shape (a subset of the records)."""
@@ -83,25 +83,58 @@ def _plain_text(path: Path) -> bool:
     return True
 
 
-def _json_lines(path: Path, kind: RecordKind) -> NativeSource | None:
+_SAMPLES = 16
+_SAMPLE_BYTES = 64 << 10
+MIN_STRETCH_LINES = 20_000
+"""Shorter stretches are not worth a scan of their own (each skips the lines before it)."""
+
+
+def _lines_guess(path: Path) -> int:
+    """About how many lines the file has, from the line lengths in a few samples spread through it."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        if size <= _SAMPLES * _SAMPLE_BYTES:
+            fh.seek(0)
+            return fh.read().count(b"\n") + 1
+        newlines = 0
+        for i in range(_SAMPLES):
+            fh.seek((size - _SAMPLE_BYTES) * i // (_SAMPLES - 1))
+            newlines += fh.read(_SAMPLE_BYTES).count(b"\n")
+    return size * max(newlines, 1) // (_SAMPLES * _SAMPLE_BYTES) + 1
+
+
+def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | None:
     if path.name.lower().endswith(".gz") or not _plain_text(path):
         return None
-    lines = (
-        f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
-        f" header = false, auto_detect = false, strict_mode = false, comment = '',"
-        f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES})"
-    )
+
+    def lines(skip: int = 0) -> str:
+        return (
+            f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
+            f" header = false, auto_detect = false, strict_mode = false, comment = '', skip = {skip},"
+            f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES})"
+        )
+
     # blank lines (empty, or a few spaces) are not records; the Python reader looks at lines up to 16 bytes.
     # A CASE, not NOT (a OR (b AND c)): DuckDB then trims only the short lines (4x cheaper)
     record = (
         "CASE WHEN strlen(raw) > 15 THEN true WHEN raw IS NULL THEN false"
         " ELSE trim(raw, ' ' || chr(9) || chr(11) || chr(12)) <> '' END"
     )
-    relation = f"(SELECT ordinality AS line_no, raw FROM {lines} WITH ORDINALITY WHERE {record})"
-    in_order = f"(SELECT CASE WHEN {record} THEN NULL ELSE -1 END::BIGINT AS line_no, raw FROM {lines})"
-    return NativeSource(
-        "json", relation, json_source(kind, relation), frozenset(), kind, in_order=json_source(kind, in_order)
-    )
+    relation = f"(SELECT ordinality AS line_no, raw FROM {lines()} WITH ORDINALITY WHERE {record})"
+    guess = _lines_guess(path)
+    count = min(threads, guess // MIN_STRETCH_LINES)
+    stretches = None
+    if count > 1:
+        starts = [guess * i // count for i in range(count)]
+        parts = []
+        for i, start in enumerate(starts):
+            scan = f"SELECT ordinality + {start} AS line_no, raw FROM {lines(start)} WITH ORDINALITY"
+            if i + 1 < count:  # the WHERE keeps the stretch exact; the LIMIT ends its scan there
+                length = starts[i + 1] - start
+                scan += f" WHERE ordinality <= {length} LIMIT {length}"
+            parts.append(f"(SELECT * FROM ({scan}) WHERE {record})")
+        stretches = json_source(kind, "(" + " UNION ALL ".join(parts) + ")")
+    return NativeSource("json", relation, json_source(kind, relation), frozenset(), kind, stretches=stretches)
 
 
 def _parquet(con: duckdb.DuckDBPyConnection, path: Path, kind: RecordKind) -> NativeSource | None:
@@ -124,4 +157,5 @@ def native_source(
     """How DuckDB reads ``path`` (JSON lines or Parquet) itself, or None when the Python reader must."""
     if layout == "parquet":
         return _parquet(con, path, kind)
-    return _json_lines(path, kind)
+    threads = con.execute("SELECT current_setting('threads')").fetchall()
+    return _json_lines(path, kind, int(threads[0][0]) if threads else 1)
