@@ -74,6 +74,8 @@ def ingest(
     ):
 
         def progress_for(path: Path) -> Callable[[int, int], None] | None:
+            if as_json or not err.is_terminal:  # no bar shows: DuckDB's progress tracking costs about 7%
+                return None
             try:
                 size = path.stat().st_size
             except OSError:

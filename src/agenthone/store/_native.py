@@ -6,9 +6,10 @@ the records in the same statement removes the Python reader and its Arrow chunks
 
 Numbering the lines ``WITH ORDINALITY`` makes DuckDB scan on one thread, and the whole insert with it. So
 the insert reads the file in as many stretches of lines as DuckDB has threads, side by side: each stretch
-is its own numbered scan (``skip`` the lines before it, ``LIMIT`` to its length), and DuckDB runs the
-branches of a ``UNION ALL`` in parallel. The stretches' lengths come from the file's size and the length of
-its lines in a few samples; a poor guess only makes the stretches uneven, never a line read twice or missed.
+is its own numbered scan (the lines before it are cut and dropped, a ``LIMIT`` ends it), and DuckDB runs
+the branches of a ``UNION ALL`` in parallel (``skip`` would hold the lines before in memory). The
+stretches' lengths come from the file's size and the length of its lines in a few samples; a poor guess
+only makes the stretches uneven, never a line read twice or missed.
 
 DuckDB's line splitting matches the Python reader's only for plain files: a file with a carriage return
 (DuckDB also ends lines on a lone one), a NUL byte (DuckDB's cell delimiter here) or gzip is left to the
@@ -107,12 +108,11 @@ def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | No
     if path.name.lower().endswith(".gz") or not _plain_text(path):
         return None
 
-    def lines(skip: int = 0) -> str:
-        return (
-            f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
-            f" header = false, auto_detect = false, strict_mode = false, comment = '', skip = {skip},"
-            f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES})"
-        )
+    lines = (
+        f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
+        f" header = false, auto_detect = false, strict_mode = false, comment = '',"
+        f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES})"
+    )
 
     # blank lines (empty, or a few spaces) are not records; the Python reader looks at lines up to 16 bytes.
     # A CASE, not NOT (a OR (b AND c)): DuckDB then trims only the short lines (4x cheaper)
@@ -120,7 +120,7 @@ def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | No
         "CASE WHEN strlen(raw) > 15 THEN true WHEN raw IS NULL THEN false"
         " ELSE trim(raw, ' ' || chr(9) || chr(11) || chr(12)) <> '' END"
     )
-    relation = f"(SELECT ordinality AS line_no, raw FROM {lines()} WITH ORDINALITY WHERE {record})"
+    relation = f"(SELECT ordinality AS line_no, raw FROM {lines} WITH ORDINALITY WHERE {record})"
     guess = _lines_guess(path)
     count = min(threads, guess // MIN_STRETCH_LINES)
     stretches = None
@@ -128,10 +128,11 @@ def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | No
         starts = [guess * i // count for i in range(count)]
         parts = []
         for i, start in enumerate(starts):
-            scan = f"SELECT ordinality + {start} AS line_no, raw FROM {lines(start)} WITH ORDINALITY"
+            # each stretch cuts the lines before it and drops them: read_csv's skip holds them in memory
+            scan = f"SELECT ordinality AS line_no, raw FROM {lines} WITH ORDINALITY WHERE ordinality > {start}"
             if i + 1 < count:  # the WHERE keeps the stretch exact; the LIMIT ends its scan there
-                length = starts[i + 1] - start
-                scan += f" WHERE ordinality <= {length} LIMIT {length}"
+                end = starts[i + 1]
+                scan += f" AND ordinality <= {end} LIMIT {end - start}"
             parts.append(f"(SELECT * FROM ({scan}) WHERE {record})")
         stretches = json_source(kind, "(" + " UNION ALL ".join(parts) + ")")
     return NativeSource("json", relation, json_source(kind, relation), frozenset(), kind, stretches=stretches)
