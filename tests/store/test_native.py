@@ -192,3 +192,14 @@ def test_a_line_longer_than_duckdb_takes_falls_back_to_the_python_reader(tmp_pat
     with Store(tmp_path / "s.duckdb") as store:
         report = _ingest_with(store, path, "run", native=True)
         assert (report.accepted, report.rejected) == (3, 0)
+
+
+def test_later_stretches_are_shorter_as_they_also_cut_the_lines_before_them() -> None:
+    from agenthone.store._native import _CUT_SHARE, _stretch_starts
+
+    starts = _stretch_starts(1_000_000, 8)
+    lengths = [b - a for a, b in zip(starts, [*starts[1:], 1_000_000], strict=True)]
+    assert starts[0] == 0 and lengths == sorted(lengths, reverse=True)
+    # each thread's work (its lines, plus cutting the lines before them) comes out about even
+    work = [length + _CUT_SHARE * start for start, length in zip(starts, lengths, strict=True)]
+    assert max(work) - min(work) < 2

@@ -104,6 +104,25 @@ def _lines_guess(path: Path) -> int:
     return size * max(newlines, 1) // (_SAMPLES * _SAMPLE_BYTES) + 1
 
 
+_CUT_SHARE = 0.05
+"""What cutting a line costs against validating and storing it (about 0.4 against 8.5 µs of CPU)."""
+
+
+def _stretch_starts(lines: int, count: int) -> list[int]:
+    """First line (0-based) of each of ``count`` stretches that should take each thread about as long.
+
+    A stretch also cuts the lines before it, so the later ones are shorter: stretch ``i`` of length
+    ``t - c * start_i`` (``c`` the cutting share), which sums to ``lines`` for ``t = lines * c / (1 - (1 - c)^count)``.
+    """
+    c = _CUT_SHARE
+    each = lines * c / (1 - (1 - c) ** count)
+    starts, start = [], 0.0
+    for _ in range(count):
+        starts.append(round(start))
+        start += each - c * start
+    return starts
+
+
 def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | None:
     if path.name.lower().endswith(".gz") or not _plain_text(path):
         return None
@@ -125,7 +144,7 @@ def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | No
     count = min(threads, guess // MIN_STRETCH_LINES)
     stretches = None
     if count > 1:
-        starts = [guess * i // count for i in range(count)]
+        starts = _stretch_starts(guess, count)
         parts = []
         for i, start in enumerate(starts):
             # each stretch cuts the lines before it and drops them: read_csv's skip holds them in memory
