@@ -60,6 +60,7 @@ def json_source(kind: RecordKind, relation: str) -> str:
     value = (
         f"CASE WHEN k = '' THEN json_transform(raw, '\"MAP(VARCHAR, JSON)\"')[''] ELSE json_extract(raw, {path}) END"
     )
+    # the keys of the records that parsed (json_keys cannot fail on them, and TRY costs about 10% of it);
     # a key repeated in the record is kept once (a MAP refuses repeated keys, which failed the whole file)
     once = "list_filter(extra_keys, lambda k, i: list_position(extra_keys, k) = i)"
     extra = (
@@ -70,11 +71,10 @@ def json_source(kind: RecordKind, relation: str) -> str:
   SELECT line_no, raw, CASE WHEN j IS NOT NULL THEN true ELSE json_valid(raw) END AS valid,
          j IS NOT NULL AND (CASE WHEN starts_with(raw, '{{') THEN true ELSE starts_with(ltrim(raw), '{{') END)
            AS is_object,
-         extra_keys, unnest(j, recursive := false)
-  FROM (
-    SELECT line_no, raw, TRY(json_transform(raw, {_lit(struct)})) AS j,
-           list_filter(TRY(json_keys(raw)), lambda k: NOT list_contains({known}, k)) AS extra_keys
-    FROM {relation}))"""
+         CASE WHEN j IS NOT NULL THEN list_filter(json_keys(raw), lambda k: NOT list_contains({known}, k)) END
+           AS extra_keys,
+         unnest(j, recursive := false)
+  FROM (SELECT line_no, raw, TRY(json_transform(raw, {_lit(struct)})) AS j FROM {relation}))"""
 
 
 def columnar_source(kind: RecordKind, relation: str, schema: pa.Schema) -> tuple[str, frozenset[str]]:
