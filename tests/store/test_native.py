@@ -203,3 +203,15 @@ def test_later_stretches_are_shorter_as_they_also_cut_the_lines_before_them() ->
     # each thread's work (its lines, plus cutting the lines before them) comes out about even
     work = [length + _CUT_SHARE * start for start, length in zip(starts, lengths, strict=True)]
     assert max(work) - min(work) < 2
+
+
+def test_no_more_stretches_than_fit_in_duckdbs_memory(tmp_path: Path) -> None:
+    from agenthone.store._native import _memory_limit, _stretch_count
+
+    with Store(tmp_path / "s.duckdb", memory_limit="512MB", threads=8) as store:
+        memory = _memory_limit(store.connection)
+    assert memory == pytest.approx(512e6, rel=1e-3)  # DuckDB shows it as 488.2 MiB
+    # 1 KiB lines: each stretch holds 64 MiB of scan buffers and a 120 MiB row group; two fit in 512 MB
+    assert _stretch_count(1_000_000, 1024, 8, memory) == 2
+    assert _stretch_count(1_000_000, 1024, 8, 4 << 30) == 8
+    assert _stretch_count(30_000, 1024, 8, 4 << 30) == 1  # too few lines to be worth a second scan

@@ -87,7 +87,7 @@ def _plain_text(path: Path) -> bool:
 _SAMPLES = 16
 _SAMPLE_BYTES = 64 << 10
 MIN_STRETCH_LINES = 20_000
-"""Shorter stretches are not worth a scan of their own (each skips the lines before it)."""
+"""Shorter stretches are not worth a scan of their own (each cuts the lines before it)."""
 
 
 def _lines_guess(path: Path) -> int:
@@ -123,16 +123,42 @@ def _stretch_starts(lines: int, count: int) -> list[int]:
     return starts
 
 
-def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | None:
-    if path.name.lower().endswith(".gz") or not _plain_text(path):
+_ROW_GROUP = 122_880
+"""Rows DuckDB gathers per writer before it compresses and writes them (one row group per thread)."""
+_UNITS = {"bytes": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> int | None:
+    """DuckDB's memory limit in bytes (it shows as ``488.2 MiB``), or None when unknown."""
+    text = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]).strip().lower()
+    number, _, unit = text.partition(" ")
+    try:
+        return int(float(number) * _UNITS[unit or "bytes"])
+    except (ValueError, KeyError):
         return None
 
+
+def _stretch_count(lines: int, line_bytes: int, threads: int, memory: int | None) -> int:
+    """How many stretches to read side by side: one per thread, as many as fit in DuckDB's memory.
+
+    Each holds its scan buffers and a row group of its rows until written; more than fit would make the
+    insert run out of memory (one per thread on eight threads does at 512 MB).
+    """
+    count = min(threads, lines // MIN_STRETCH_LINES)
+    if memory is not None:
+        each = 2 * _BUFFER_BYTES + line_bytes * _ROW_GROUP
+        count = min(count, memory // each)
+    return max(count, 1)
+
+
+def _json_lines(path: Path, kind: RecordKind, threads: int, memory: int | None) -> NativeSource | None:
+    if path.name.lower().endswith(".gz") or not _plain_text(path):
+        return None
     lines = (
         f"read_csv({_lit(str(path))}, columns = {{'raw': 'VARCHAR'}}, delim = chr(0), quote = '', escape = '',"
         f" header = false, auto_detect = false, strict_mode = false, comment = '',"
         f" max_line_size = {MAX_LINE_BYTES}, buffer_size = {_BUFFER_BYTES})"
     )
-
     # blank lines (empty, or a few spaces) are not records; the Python reader looks at lines up to 16 bytes.
     # A CASE, not NOT (a OR (b AND c)): DuckDB then trims only the short lines (4x cheaper)
     record = (
@@ -141,7 +167,7 @@ def _json_lines(path: Path, kind: RecordKind, threads: int) -> NativeSource | No
     )
     relation = f"(SELECT ordinality AS line_no, raw FROM {lines} WITH ORDINALITY WHERE {record})"
     guess = _lines_guess(path)
-    count = min(threads, guess // MIN_STRETCH_LINES)
+    count = _stretch_count(guess, path.stat().st_size // guess, threads, memory)
     stretches = None
     if count > 1:
         starts = _stretch_starts(guess, count)
@@ -177,5 +203,5 @@ def native_source(
     """How DuckDB reads ``path`` (JSON lines or Parquet) itself, or None when the Python reader must."""
     if layout == "parquet":
         return _parquet(con, path, kind)
-    threads = con.execute("SELECT current_setting('threads')").fetchall()
-    return _json_lines(path, kind, int(threads[0][0]) if threads else 1)
+    threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    return _json_lines(path, kind, threads, _memory_limit(con))
