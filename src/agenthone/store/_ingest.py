@@ -565,48 +565,34 @@ def _ingest_native(
     # instead of five keeps a 1M-line insert under 512 MB (about 440 MB of buffers instead of 730 MB)
     stretched = {"preserve_insertion_order": "false", "write_buffer_row_group_count": "1"}
     with _settings(con, stretched if src.stretches is not None else {}):
-        return _ingest_native_once(con, path, kind, src, report, quarantine=quarantine, progress=progress, total=total)
-
-
-def _ingest_native_once(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    kind: RecordKind,
-    src: NativeSource,
-    report: FileReport,
-    *,
-    quarantine: Path,
-    progress: ProgressCallback | None,
-    total: int,
-) -> bool:
-    q = _Quarantine(quarantine, str(path), kind)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _start(con, report, kind, path)
-        ingest_id = report.ingest_id or 0
-        with _statement_progress(con, progress, total):
-            if src.stretches is None:
-                con.execute(native_insert_sql(kind, src.source, ingest_id, src.native))
-            else:
-                con.execute(native_insert_sql(kind, src.stretches, ingest_id, src.native, skip_stored=False))
-        _settle_native(con, path, kind, src, _Rejecter(path, report, q), kept_stored=src.stretches is not None)
-        _finish(con, report)
-        con.execute("COMMIT")
-    except (duckdb.InvalidInputException, duckdb.ConversionException):
-        # the file's bytes (invalid UTF-8, an over-long line, ...): the Python reader rejects them line by line
-        con.execute("ROLLBACK")
-        q.discard()
-        return False
-    except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        q.discard()
-        raise _database_error(path, exc) from exc
-    except BaseException:
-        con.execute("ROLLBACK")
-        q.discard()
-        raise
-    q.publish()
-    return True
+        q = _Quarantine(quarantine, str(path), kind)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _start(con, report, kind, path)
+            ingest_id = report.ingest_id or 0
+            with _statement_progress(con, progress, total):
+                if src.stretches is None:
+                    con.execute(native_insert_sql(kind, src.source, ingest_id, src.native))
+                else:
+                    con.execute(native_insert_sql(kind, src.stretches, ingest_id, src.native, skip_stored=False))
+            _settle_native(con, path, kind, src, _Rejecter(path, report, q), kept_stored=src.stretches is not None)
+            _finish(con, report)
+            con.execute("COMMIT")
+        except (duckdb.InvalidInputException, duckdb.ConversionException):
+            # the file's bytes (invalid UTF-8, an over-long line, ...): the Python reader rejects them line by line
+            con.execute("ROLLBACK")
+            q.discard()
+            return False
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            q.discard()
+            raise _database_error(path, exc) from exc
+        except BaseException:
+            con.execute("ROLLBACK")
+            q.discard()
+            raise
+        q.publish()
+        return True
 
 
 def ingest_file(
