@@ -19,6 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tiktoken_encodings() -> None:
+    """The shipped encodings where tiktoken looks: tests use tiktoken itself as the reference, offline."""
+    from agenthone.datasets._tokens import ensure_encodings
+
+    ensure_encodings()
+
+
 @pytest.fixture(autouse=True)
 def _no_mlflow_state_between_tests() -> Iterator[None]:
     """``mlflow.set_experiment`` exports its experiment id for subprocesses; one test's must not reach the next's."""

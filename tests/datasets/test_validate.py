@@ -416,7 +416,11 @@ def test_inline_checks_agree_with_the_full_checks(examples: list[Any], space: st
         with pytest.MonkeyPatch.context() as patch:  # texts counted a few at a time, few remembered
             patch.setattr(_validate, "_WAITING", 2)
             patch.setattr(_validate, "_REMEMBERED", 1)
+            patch.setattr(_validate, "_BLOCK", 256)  # a few lines per block
             batches = validate_file(path, model="gpt-4o-mini")
+            # different texts with one hash: told apart all the same
+            patch.setattr(_validate, "hash", lambda text: len(text) % 3, raising=False)
+            collided = validate_file(path, model="gpt-4o-mini")
         fast = validate_examples(as_numbered(examples), model="gpt-4o-mini")
         originals = _validate._fast_chat, _validate._typed_chat_decoder
         _validate._fast_chat = lambda *args: None
@@ -428,8 +432,8 @@ def test_inline_checks_agree_with_the_full_checks(examples: list[Any], space: st
             _validate._fast_chat, _validate._typed_chat_decoder = originals
     assert fast.as_dict() == full.as_dict()
     assert fast.example_tokens == full.example_tokens
-    assert typed.as_dict() == full_file.as_dict() == batches.as_dict()
-    assert typed.example_tokens == full_file.example_tokens == batches.example_tokens
+    assert typed.as_dict() == full_file.as_dict() == batches.as_dict() == collided.as_dict()
+    assert typed.example_tokens == full_file.example_tokens == batches.example_tokens == collided.example_tokens
 
 
 def test_usual_examples_take_the_inline_checks() -> None:
@@ -455,11 +459,16 @@ def test_usual_examples_take_the_inline_checks() -> None:
     ]
     decoder = _validate._typed_chat_decoder()
     assert decoder is not None
-    typed = _validate._TypedChat(decoder, _validate._json_loads(), get, miss)
+    reader = _validate._ChatReader(decoder, counter)
+    others: list[bytes] = []
+    check_alone = reader._other
+    reader._other = lambda raw, line, found: others.append(raw) or check_alone(raw, line, found)  # type: ignore[method-assign]
     for example in usual:
         assert _fast_chat(example, get, miss, {}) is not None, example
-        line = json.dumps(example).encode()
-        assert typed(line) is not None, example
+    reader.read([[json.dumps(example).encode() for example in usual]])
+    assert others == []  # every line checked with its block
+    [part] = reader.parts(None)
+    assert part.n_examples == 3 and part.errors == {} and list(part.n_messages) == [3, 4, 4]
 
 
 def test_json_that_msgspec_refuses_is_read_as_json_reads_it(tmp_path: Path) -> None:

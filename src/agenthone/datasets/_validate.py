@@ -710,20 +710,18 @@ class _Part:
 
 
 class _ChatTypes:
-    """Two msgspec decoders of OpenAI chat lines, each accepting only usual shapes (see :func:`_fast_chat`).
+    """A msgspec decoder of OpenAI chat lines that accepts only usual shapes (see :func:`_fast_chat`).
 
-    ``plain`` reads the lines most files are made of: messages ``{role, content}`` with non-empty text
-    (system, developer, user, assistant) or ``{role: tool, content, tool_call_id}``, and a raw ``tools``
-    list. Such a line has no error whatever its messages, so the classes of its messages (in order) say
-    all there is to know but the texts (see :class:`_Shape`). ``decode`` also reads assistant messages
-    with ``weight`` 0 or 1 or raw ``tool_calls``. Both check in C what :func:`_fast_chat` checks in Python:
-    known roles (the role picks the message type), non-empty text content, ``tool_call_id`` text, no other
-    key. What they cannot say (an assistant message needs content or tool calls, the tool calls' shape,
-    the tools' shape) is checked in Python. A line they refuse is read again as plain JSON and checked in
-    full, so findings never depend on them.
+    It reads messages ``{role, content}`` with non-empty text (system, developer, user), ``{role: tool,
+    content, tool_call_id}`` with text, assistant messages with non-empty text or ``None`` content, a raw
+    ``tool_calls`` and ``weight`` 0 or 1, and a raw ``tools`` list; it checks in C what :func:`_fast_chat`
+    checks in Python: known roles (the role picks the message type), non-empty text, ``tool_call_id``
+    text, no other key. What it cannot say (an assistant message needs text or tool calls, the tool
+    calls' shape, the tools' shape) is checked by :class:`_ChatReader`. A line it refuses is read again as
+    plain JSON and checked in full, so findings never depend on it.
     """
 
-    __slots__ = ("assistant", "decode", "plain", "plain_roles", "roles", "tool", "unset")
+    __slots__ = ("decode", "roles", "unset")
 
     def __init__(self) -> None:
         from typing import Annotated, Union
@@ -733,16 +731,14 @@ class _ChatTypes:
         text = Annotated[str, msgspec.Meta(min_length=1)]
         unset = msgspec.UnsetType
         raw: Any = Union[msgspec.Raw, unset]  # noqa: UP007
-        options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True}
+        # untracked by the collector (they hold no cycle): a block of lines decoded at once costs no collections
+        options: dict[str, Any] = {"tag_field": "role", "forbid_unknown_fields": True, "gc": False}
         # defstruct, not class statements: the field types are objects here, not annotations resolved later
-        plain_roles: dict[type, str] = {
+        roles: dict[type, str] = {
             msgspec.defstruct(role.title(), [("content", text)], tag=role, **options): role
             for role in ("system", "developer", "user")
         }
-        self.assistant = msgspec.defstruct("Assistant", [("content", text)], tag="assistant", **options)
-        self.tool = msgspec.defstruct("Tool", [("content", text), ("tool_call_id", str)], tag="tool", **options)
-        roles = {**plain_roles, self.tool: "tool"}
-        plain_roles.update({self.assistant: "assistant", self.tool: "tool"})
+        roles[msgspec.defstruct("Tool", [("content", text), ("tool_call_id", str)], tag="tool", **options)] = "tool"
         assistant = msgspec.defstruct(
             "Assistant",
             [
@@ -754,133 +750,23 @@ class _ChatTypes:
             **options,
         )
         roles[assistant] = "assistant"
-
-        def decoder(classes: Iterable[type]) -> Callable[[bytes], Any]:
-            messages: Any = list.__class_getitem__(Union.__getitem__(tuple(classes)))  # type: ignore[attr-defined]
-            example = msgspec.defstruct(
-                "Example", [("messages", messages), ("tools", raw, msgspec.UNSET)], forbid_unknown_fields=True
-            )
-            decode: Callable[[bytes], Any] = msgspec.json.Decoder(example).decode
-            return decode
-
-        self.plain = decoder(plain_roles)
-        self.plain_roles = plain_roles
-        self.decode = decoder(roles)
+        messages: Any = list.__class_getitem__(Union.__getitem__(tuple(roles)))  # type: ignore[attr-defined]
+        example = msgspec.defstruct(
+            "Example", [("messages", messages), ("tools", raw, msgspec.UNSET)], forbid_unknown_fields=True, gc=False
+        )
+        self.decode: Callable[[bytes], Any] = msgspec.json.Decoder(example).decode
         self.roles = roles
         self.unset = msgspec.UNSET
 
 
 @functools.cache
 def _typed_chat_decoder() -> _ChatTypes | None:
-    """The typed decoders of usual OpenAI chat lines (None without msgspec: every line is read as JSON)."""
+    """The typed decoder of usual OpenAI chat lines (None without msgspec: every line is read as JSON)."""
     try:
         import msgspec  # noqa: F401
     except ImportError:  # pragma: no cover - msgspec is a dependency
         return None
     return _ChatTypes()
-
-
-class _Shape:
-    """What the classes of a plain line's messages (see :class:`_ChatTypes`) make of it.
-
-    ``fixed`` is every token but the texts' (3 per example, 3 and the role's per message); the texts are
-    each message's content, then each tool message's ``tool_call_id`` (at ``ids``), and ``assistant`` marks
-    those that are assistant tokens (1) or not (0).
-    """
-
-    __slots__ = ("assistant", "fixed", "ids", "n", "no_system", "no_user")
-
-    def __init__(self, classes: tuple[type, ...], types: _ChatTypes, own: Mapping[type, int]) -> None:
-        roles = [types.plain_roles[cls] for cls in classes]
-        self.n = len(classes)
-        self.fixed = 3 + sum(own[cls] for cls in classes)
-        self.ids = tuple(i for i, cls in enumerate(classes) if cls is types.tool)
-        self.assistant = tuple(int(cls is types.assistant) for cls in classes) + (0,) * len(self.ids)
-        self.no_system = "system" not in roles and "developer" not in roles
-        self.no_user = "user" not in roles
-
-
-class _TypedChat:
-    """:func:`_fast_chat` of a line read by :attr:`_ChatTypes.decode` (same rules), or None.
-
-    Texts are not counted here: the result names them, (messages, tokens but the texts', has system, has
-    user, has a trainable assistant message, texts of the total, texts of the assistant tokens), and
-    :class:`_ChatTally` counts them with the others. Each raw ``tools`` text is counted once (equal bytes,
-    equal value).
-    """
-
-    __slots__ = ("decode", "get", "miss", "parse", "roles", "seen", "unset")
-
-    def __init__(
-        self,
-        types: _ChatTypes,
-        parse: Callable[[bytes], Any],
-        get: Callable[[str], int | None],
-        miss: Callable[[str], int],
-    ) -> None:
-        self.decode, self.unset = types.decode, types.unset
-        self.parse, self.get, self.miss = parse, get, miss
-        # each message's own tokens: 3, and its role's
-        self.roles = {cls: (role, 3 + (get(role) or miss(role))) for cls, role in types.roles.items()}
-        self.seen: dict[bytes, int] = {}
-
-    def tools(self, raw: bytes) -> int:
-        """Tokens of a raw ``tools`` list (``_TOOLS_INVALID`` when it is not a valid one)."""
-        n = self.seen.get(raw)
-        if n is None:
-            tools = self.parse(raw)
-            n = _tools_tokens(tools, self.get, self.miss, {}) if tools.__class__ is list else _TOOLS_INVALID
-            self.seen[raw] = n
-        return n
-
-    def __call__(self, line: bytes) -> tuple[int, int, bool, bool, bool, list[str], list[str]] | None:
-        try:
-            ex = self.decode(line)
-        except (ValueError, RecursionError):
-            return None
-        messages = ex.messages
-        if not messages:
-            return None
-        unset, roles = self.unset, self.roles
-        total = 3
-        if ex.tools is not unset:
-            n = self.tools(bytes(ex.tools))
-            if n == _TOOLS_INVALID:
-                return None
-            total += n
-        texts: list[str] = []
-        assistant: list[str] = []
-        system = user = has_assistant = trainable = False
-        for m in messages:
-            role, n = roles[m.__class__]
-            total += n
-            if role == "assistant":
-                has_assistant = True
-                text = m.content
-                if text.__class__ is str:
-                    if m.tool_calls is not unset:
-                        return None
-                    trainable = trainable or m.weight is unset or m.weight == 1
-                    assistant.append(text)
-                    continue
-                if m.tool_calls is unset or m.weight is not unset:
-                    return None
-                calls = self.parse(bytes(m.tool_calls))
-                if not _valid_tool_calls(calls):
-                    return None
-                trainable = True
-                texts.append(_JSON_TEXT(calls))
-                continue
-            if role == "tool":
-                texts.append(m.tool_call_id)
-            elif role == "user":
-                user = True
-            else:
-                system = True
-            texts.append(m.content)
-        if not has_assistant:
-            return None
-        return len(messages), total, system, user, trainable, texts, assistant
 
 
 _WAITING = 131072
@@ -890,115 +776,171 @@ _WAITING_BYTES = 32 << 20
 """Bytes of lines whose texts wait to be counted at most (the memory they take is bounded)."""
 
 
+def _distinct(texts: list[str]) -> tuple[Any, Any, Any]:
+    """Where the last occurrence of each distinct text is (in order), which distinct text each text is, and
+    the distinct texts' hashes.
+
+    Texts are told apart by their hashes; two different texts with one hash (all but impossible) are
+    seen, and then they are told apart by a dictionary instead.
+    """
+    import numpy as np
+
+    size = len(texts)
+    every = np.fromiter(map(hash, texts), dtype=np.int64, count=size)
+    hashes, inverse = np.unique(every, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    last = np.empty(len(hashes), dtype=np.int64)
+    last[inverse] = np.arange(size)
+    alike = last[inverse]
+    others = np.flatnonzero(alike != np.arange(size))
+    if len(others) and not all(
+        map(operator.eq, [texts[i] for i in others.tolist()], [texts[i] for i in alike[others].tolist()])
+    ):
+        first: dict[str, int] = {}
+        firsts = np.fromiter(map(first.setdefault, texts, itertools.count()), dtype=np.int64, count=size)
+        at, inverse = np.unique(firsts, return_inverse=True)
+        return at, inverse.reshape(-1), every[at]
+    # in the texts' order (not the hashes'): the texts are then read one after the other
+    is_last = np.zeros(size, dtype=bool)
+    is_last[last] = True
+    at = np.flatnonzero(is_last)
+    slot = np.empty(len(hashes), dtype=np.int64)
+    slot[inverse[at]] = np.arange(len(at))
+    return at, slot[inverse], every[at]
+
+
 class _ChatTally:
     """Examples of an OpenAI chat file whose texts wait to be counted together.
 
-    Each example adds its texts (in order, those of assistant tokens marked), where they end and the
-    tokens known without them; :meth:`flush` counts every distinct text not known yet in one tight loop,
-    then each example's totals are sums over its stretch of the counts (:attr:`totals` and
-    :attr:`assistant` hold them, a numpy array per batch, in the order the examples came).
+    Examples come a block of lines at a time (:meth:`add`): their texts, in any order, each with the
+    example it belongs to and whether it is an assistant text, and per example (in line order) the tokens
+    known without the texts. :meth:`flush` counts every distinct text not known yet in one tight loop, then
+    each example's totals are sums of its texts' counts (:attr:`totals` and :attr:`assistant` hold them, a
+    numpy array per batch, in the order the examples came).
     """
 
     __slots__ = (
         "assistant",
         "bytes",
         "counter",
-        "ends",
         "examples",
         "fixed",
         "fixed_assistant",
         "is_assistant",
+        "of_example",
+        "remembered",
+        "remembered_hashes",
         "texts",
         "totals",
+        "waiting",
     )
 
     def __init__(self, counter: TokenCounter) -> None:
+        import numpy as np
+
         self.counter = counter
         self.texts: list[str] = []
-        self.is_assistant: list[int] = []
-        self.ends: list[int] = []
-        self.fixed: list[int] = []
-        self.fixed_assistant: dict[int, int] = {}
+        self.of_example: list[Any] = []
+        self.is_assistant: list[Any] = []
+        self.fixed: list[Any] = []
+        self.fixed_assistant: list[Any] = []
         self.totals: list[Any] = []
         self.assistant: list[Any] = []
+        self.remembered: dict[str, int] = {}
+        """Texts that repeated in a batch, and their counts."""
+        self.remembered_hashes: Any = np.zeros(0, dtype=np.int64)
+        """Their hashes, sorted."""
         self.examples = 0
-        """Examples added (counted or waiting)."""
+        """Examples counted."""
+        self.waiting = 0
+        """Examples waiting to be counted."""
         self.bytes = 0
         """Bytes of the lines read since the last count (kept by the reader)."""
 
-    def add(self, fixed: int, fixed_assistant: int, texts: Sequence[str] = (), assistant: Sequence[str] = ()) -> None:
-        """One example: tokens known without its texts (in total, in assistant tokens), and those texts."""
+    def add(self, texts: list[str], of_example: Any, is_assistant: Any, fixed: Any, fixed_assistant: Any) -> None:
+        """Examples of a block of lines: their ``texts``, the example of each (numbered from 0 in the block)
+        and whether it is of the assistant tokens (numpy arrays), then per example the tokens known without
+        the texts, in total and of the assistant tokens (numpy arrays)."""
         self.texts += texts
-        self.is_assistant += [0] * len(texts)
-        self.texts += assistant
-        self.is_assistant += [1] * len(assistant)
-        if fixed_assistant:
-            self.fixed_assistant[len(self.ends)] = fixed_assistant
-        self.ends.append(len(self.texts))
+        self.of_example.append(of_example + self.waiting)
+        self.is_assistant.append(is_assistant)
         self.fixed.append(fixed)
+        self.fixed_assistant.append(fixed_assistant)
+        self.waiting += len(fixed)
 
-    def flush(self) -> None:
-        """Count the waiting texts and add up the totals of the waiting examples.
+    def _counts(self) -> Any:
+        """The token count of each waiting text (an int64 array).
 
-        The waiting texts are told apart in a small dictionary (each distinct one counted once), which
-        starts as a copy of the counter's memory; the texts that repeat are remembered by the counter
-        for the next batches (up to :data:`_REMEMBERED`). A text that many lines share is so counted
-        once, while the many texts seen once do not fill the counter's memory: looking them up in a
-        large dictionary costs more than counting again the few that repeat far apart.
+        Each distinct text is counted once: texts are told apart by their hashes in numpy (sorting a few
+        hundred thousand numbers costs less than as many dictionary entries), and the texts that repeat
+        are remembered for the next batches (up to :data:`_REMEMBERED`). A text that many lines share is
+        so counted once, while the many texts seen once are not kept: looking them up costs more than
+        counting again the few that repeat far apart.
         """
         import numpy as np
 
-        if not self.ends:
-            return
         texts = self.texts
-        size = len(texts)
-        counts = np.zeros(size + 1, dtype=np.int64)
-        if size:
-            counter = self.counter
-            cache = counter._cache
-            # a known text gives its count, a new one minus one minus where it first occurs
-            first = cache.copy() if len(cache) <= _REMEMBERED else {}
-            known = len(first)
-            at = np.fromiter(map(first.setdefault, texts, itertools.count(-1, -1)), dtype=np.int64, count=size)
-            distinct = list(itertools.islice(first, known, None))
-            if distinct:
-                firsts = np.fromiter(itertools.islice(first.values(), known, None), dtype=np.int64, count=len(distinct))
-                rank = np.empty(size, dtype=np.int64)
-                rank[-firsts - 1] = np.arange(len(distinct))
-                new = at < 0
-                where = -at[new] - 1
-                at[new] = np.asarray(counter.count_all(distinct), dtype=np.int64)[rank[where]]
-                repeated = np.flatnonzero(np.bincount(where, minlength=size) > 1)
-                room = _REMEMBERED - len(cache)
-                if len(repeated) and room > 0:
-                    repeated = repeated[:room]
-                    cache.update(zip([texts[i] for i in repeated.tolist()], at[repeated].tolist(), strict=True))
-            counts[1:] = at
-        marks = np.zeros(size + 1, dtype=np.int64)
-        marks[1:] = self.is_assistant
-        marks *= counts
-        np.cumsum(counts, out=counts)
-        np.cumsum(marks, out=marks)
-        ends = np.array(self.ends, dtype=np.int64)
-        starts = np.zeros_like(ends)
-        starts[1:] = ends[:-1]
-        self.totals.append(counts[ends] - counts[starts] + np.array(self.fixed, dtype=np.int64))
-        assistant = marks[ends] - marks[starts]
-        if self.fixed_assistant:
-            assistant[list(self.fixed_assistant)] += list(self.fixed_assistant.values())
-        self.assistant.append(assistant)
-        self.examples += len(ends)
-        self.bytes = 0
-        for waiting in (self.texts, self.is_assistant, self.ends, self.fixed, self.fixed_assistant):
-            waiting.clear()
+        if not texts:
+            return np.zeros(0, dtype=np.int64)
+        at, inverse, hashes = _distinct(texts)
+        counts = np.full(len(at), -1, dtype=np.int64)
+        remembered, known = self.remembered, self.remembered_hashes
+        if remembered:
+            maybe = np.flatnonzero(np.isin(hashes, known))
+            found = [remembered.get(texts[i], -1) for i in at[maybe].tolist()]
+            counts[maybe] = found
+        new = np.flatnonzero(counts < 0)
+        if len(new):
+            counts[new] = self.counter.count_all([texts[i] for i in at[new].tolist()])
+            room = _REMEMBERED - len(remembered)
+            if room > 0:
+                repeated = new[np.bincount(inverse, minlength=len(at))[new] > 1][:room]
+                if len(repeated):
+                    repeats = [texts[i] for i in at[repeated].tolist()]
+                    remembered.update(zip(repeats, counts[repeated].tolist(), strict=True))
+                    self.remembered_hashes = np.union1d(known, hashes[repeated])
+        return counts[inverse]
 
-    @property
-    def waiting(self) -> int:
-        return len(self.ends)
+    def flush(self) -> None:
+        """Count the waiting texts and add up the totals of the waiting examples."""
+        import numpy as np
+
+        if not self.waiting:
+            return
+        n = self.waiting
+        counts = self._counts().astype(np.float64)  # bincount adds float weights: exact far beyond any count
+        of_example = np.concatenate(self.of_example)
+        marks = np.concatenate(self.is_assistant)
+        totals = np.concatenate(self.fixed)
+        totals += np.bincount(of_example, weights=counts, minlength=n).astype(np.int64)
+        assistant = np.concatenate(self.fixed_assistant)
+        assistant += np.bincount(of_example[marks], weights=counts[marks], minlength=n).astype(np.int64)
+        self.totals.append(totals)
+        self.assistant.append(assistant)
+        self.examples += n
+        self.waiting = self.bytes = 0
+        for waiting in (self.texts, self.of_example, self.is_assistant, self.fixed, self.fixed_assistant):
+            waiting.clear()
 
 
 _REMEMBERED = 1 << 16
-"""Texts a counter remembers at most when they repeat in a batch (see :meth:`_ChatTally.flush`)."""
+"""Texts a counter remembers at most when they repeat in a batch (see :meth:`_ChatTally._counts`)."""
+
+_MESSAGES = operator.attrgetter("messages")
+_CONTENT = operator.attrgetter("content")
+_TOOLS = operator.attrgetter("tools")
+_TOOL_CALLS = operator.attrgetter("tool_calls")
+_WEIGHT = operator.attrgetter("weight")
+_SYSTEM, _DEVELOPER, _USER, _ASSISTANT, _TOOL = range(5)
+"""Codes of the plain message types (see :class:`_ChatTypes`)."""
+
+
+def _items(values: list[Any], at: Any) -> Sequence[Any]:
+    """``[values[i] for i in at]``, in C."""
+    if len(at) > 1:
+        items: Sequence[Any] = operator.itemgetter(*at.tolist())(values)
+        return items
+    return [values[i] for i in at.tolist()]
 
 
 class _ChatReader:
@@ -1006,121 +948,230 @@ class _ChatReader:
     their texts wait together in one :class:`_ChatTally` (batches do not end with a stretch), and
     :meth:`parts` counts what is left and gives each stretch's :class:`_Part`.
 
-    Plain lines (see :class:`_ChatTypes`) are known by the classes of their messages; other lines the
-    typed decoder reads are checked by :class:`_TypedChat`; what neither reads is read as JSON and checked
-    like :func:`_tally` checks it.
+    A block of lines is read at once: the lines of usual shapes (see :class:`_ChatTypes`) are decoded one
+    by one, then checked and summed up together, in numpy, by the codes of their messages' types (the
+    rules of :func:`_fast_chat`); the other lines are read as JSON and checked like :func:`_tally` checks
+    them.
     """
 
     def __init__(self, types: _ChatTypes, counter: TokenCounter) -> None:
+        import numpy as np
+
         self.types = types
         self.counter = counter
         self.get, self.miss = counter.lookups()
         self.parse = _json_loads()
-        self.typed = _TypedChat(types, self.parse, self.get, self.miss)
         get, miss = self.get, self.miss
-        self.own = {cls: 3 + (get(role) or miss(role)) for cls, role in types.plain_roles.items()}
-        self.shapes: dict[tuple[type, ...], _Shape | None] = {}
+        codes = {"system": _SYSTEM, "developer": _DEVELOPER, "user": _USER, "assistant": _ASSISTANT, "tool": _TOOL}
+        self.codes = {cls: codes[role] for cls, role in types.roles.items()}
+        # each message's own tokens by code: 3, and its role's
+        self.own = np.zeros(len(codes), dtype=np.float64)
+        for role, code in codes.items():
+            self.own[code] = 3 + (get(role) or miss(role))
         self.seen: dict[bytes, int] = {}
+        self.tools_seen: dict[bytes, int] = {}
         self.tally = _ChatTally(counter)
-        self.stretches: list[tuple[_Findings, int, int, list[int], list[int], int]] = []
+        self.stretches: list[tuple[_Findings, int, int, Any, Any, int]] = []
         """Each stretch read: findings, lines, examples, their messages, the counted lines, the first's index."""
-
-    def _shape(self, classes: tuple[type, ...]) -> _Shape | None:
-        shape = self.shapes[classes] = (
-            _Shape(classes, self.types, self.own) if self.types.assistant in classes else None
-        )
-        return shape
 
     def read(self, blocks: Iterable[list[bytes]]) -> None:
         """Check the lines of one stretch (given a block of lines at a time; numbered from 1)."""
+        import numpy as np
+
         found = _Findings()
-        warn, warnings = found.warn, found.warnings
-        n_messages: list[int] = []
-        counted: list[int] = []
+        n_messages: list[Any] = []
+        counted: list[Any] = []
         uncounted = line = 0
-        counter, get, miss, parse, typed, seen = self.counter, self.get, self.miss, self.parse, self.typed, self.seen
-        decode, unset, shapes = self.types.plain, self.types.unset, self.shapes
+        decode = self.types.decode
         tally = self.tally
         first = tally.examples + tally.waiting
-        texts, is_assistant, ends, fixed = tally.texts, tally.is_assistant, tally.ends, tally.fixed
-        content = operator.attrgetter("content")
-        type_ = type
-        waiting, waiting_bytes = _WAITING, _WAITING_BYTES
         for lines in blocks:
             tally.bytes += sum(map(len, lines))
-            if tally.bytes >= waiting_bytes:
+            if tally.bytes >= _WAITING_BYTES:
                 tally.flush()
                 tally.bytes = sum(map(len, lines))
+            good: list[Any] = []
+            refused: list[int] = []
+            append = good.append
             for raw in lines:
-                line += 1
                 try:
-                    ex = decode(raw)
+                    append(decode(raw))
                 except (ValueError, RecursionError):
-                    pass
-                else:
-                    messages = ex.messages
-                    classes = tuple(map(type_, messages))
-                    try:
-                        shape = shapes[classes]
-                    except KeyError:
-                        shape = self._shape(classes)
-                    tools = 0 if ex.tools is unset else typed.tools(bytes(ex.tools))
-                    if shape is not None and tools != _TOOLS_INVALID:
-                        texts += map(content, messages)
-                        if shape.ids:
-                            texts += [messages[i].tool_call_id for i in shape.ids]
-                        is_assistant += shape.assistant
-                        ends.append(len(texts))
-                        fixed.append(shape.fixed + tools)
-                        n_messages.append(shape.n)
-                        counted.append(line)
-                        # each line once at most: straight onto the category's lines (made as warn makes them)
-                        if shape.no_system:
-                            warnings["missing_system_message"].append(line)
-                        if shape.no_user:
-                            warnings["missing_user_message"].append(line)
-                        if len(texts) >= waiting:
-                            tally.flush()
-                        continue
-                if not raw.strip():
-                    warn("blank_line", line)
-                    continue
-                usual = typed(raw)
-                if usual is not None:
-                    n, total, system, user, trainable, later, later_assistant = usual
-                    tally.add(total, 0, later, later_assistant)
-                else:
-                    ex = parse(raw)
-                    if ex is _INVALID:
-                        found.error("invalid_json", line)
-                        uncounted += 1
-                        continue
-                    fast = _fast_chat(ex, get, miss, seen)
-                    if fast is not None:
-                        n, total, tokens, system, user, trainable = fast
-                        tally.add(total, tokens)
-                    else:
-                        item = _checked(ex, line, "openai-chat", found)
-                        if item is None:
-                            uncounted += 1
-                            continue
-                        total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
-                        total += sum(counter.value_tokens(v) for v in item.extra)
-                        tally.add(total, counter.assistant_tokens(item.assistant))
-                        n_messages.append(item.n_messages)
-                        counted.append(line)
-                        continue
-                if not system:
-                    warn("missing_system_message", line)
-                if not user:
-                    warn("missing_user_message", line)
-                if not trainable:
-                    warn("no_trainable_assistant_message", line)
-                n_messages.append(n)
-                counted.append(line)
-                if len(texts) >= waiting:
-                    tally.flush()
-        self.stretches.append((found, line, len(counted) + uncounted, n_messages, counted, first))
+                    refused.append(len(good) + len(refused))
+            block_lines, block_messages, block_uncounted = self._block(lines, good, refused, line, found)
+            counted.append(block_lines)
+            n_messages.append(block_messages)
+            uncounted += block_uncounted
+            line += len(lines)
+            if len(tally.texts) >= _WAITING:
+                tally.flush()
+        # the lines of a block's usual examples come before those of its other lines: in order again
+        for lists in (found.errors, found.warnings):
+            for numbers in lists.values():
+                numbers.sort()
+        lines_counted = np.concatenate(counted) if counted else np.zeros(0, dtype=np.int64)
+        messages = np.concatenate(n_messages) if n_messages else np.zeros(0, dtype=np.int64)
+        self.stretches.append((found, line, len(lines_counted) + uncounted, messages, lines_counted, first))
+
+    def _tools(self, raw: bytes) -> int:
+        """Tokens of a raw ``tools`` list (``_TOOLS_INVALID`` when it is not a valid one): once per text."""
+        n = self.tools_seen.get(raw)
+        if n is None:
+            tools = self.parse(raw)
+            n = _tools_tokens(tools, self.get, self.miss, {}) if tools.__class__ is list else _TOOLS_INVALID
+            self.tools_seen[raw] = n
+        return n
+
+    def _block(
+        self, lines: list[bytes], good: list[Any], refused: list[int], base: int, found: _Findings
+    ) -> tuple[Any, Any, int]:
+        """Check a block of lines (``good``: the usual ones decoded, ``refused``: where the others are) and
+        add its examples to the tally; the numbers of the counted lines, their messages, the uncounted."""
+        import numpy as np
+
+        size = len(good)
+        unset = self.types.unset
+        messages = list(map(_MESSAGES, good))
+        lengths = np.fromiter(map(len, messages), dtype=np.int64, count=size)
+        flat = list(itertools.chain.from_iterable(messages))
+        codes = np.fromiter(map(self.codes.__getitem__, map(type, flat)), dtype=np.int64, count=len(flat))
+        owner = np.repeat(np.arange(size), lengths)
+        texts: list[Any] = list(map(_CONTENT, flat))
+        marks = codes == _ASSISTANT
+        fixed = np.bincount(owner, weights=self.own[codes], minlength=size).astype(np.int64) + 3
+        ok = np.bincount(owner[marks], minlength=size) > 0  # an assistant message to learn from
+        # assistant messages: text, or tool calls (then content None and no weight); trainable unless weight 0
+        said = np.flatnonzero(marks)
+        replies: Sequence[Any] = _items(flat, said)
+        is_text = np.fromiter(map(operator.is_not, texts, itertools.repeat(None)), bool, len(texts))
+        is_text &= np.fromiter(map(operator.is_not, texts, itertools.repeat(unset)), bool, len(texts))
+        has_text = is_text[said]
+        calls = list(map(_TOOL_CALLS, replies))
+        has_calls = np.fromiter(map(operator.is_not, calls, itertools.repeat(unset)), bool, len(calls))
+        weights = list(map(_WEIGHT, replies))
+        weighted = np.fromiter(map(operator.is_not, weights, itertools.repeat(unset)), bool, len(weights))
+        trainable = ~weighted
+        if weighted.any():
+            trainable[weighted] = [weights[i] == 1 for i in np.flatnonzero(weighted).tolist()]
+        ok[owner[said[has_text & has_calls]]] = False
+        ok[owner[said[~has_text & (weighted | ~has_calls)]]] = False
+        calling = np.flatnonzero(~has_text & has_calls & ~weighted)
+        for i in calling.tolist():
+            at = said[i]
+            value = self.parse(bytes(calls[i]))
+            if _valid_tool_calls(value):
+                texts[at] = _JSON_TEXT(value)  # counted, but not as assistant tokens
+            else:
+                ok[owner[at]] = False
+        marks[said[calling]] = False
+        trainable[calling] = True
+        learnt = np.bincount(owner[said[trainable]], minlength=size) > 0
+        # a tools list: valid, counted once per distinct text
+        tools = list(map(_TOOLS, good))
+        for i in np.flatnonzero(np.fromiter(map(operator.is_not, tools, itertools.repeat(unset)), bool, size)).tolist():
+            n = self._tools(bytes(tools[i]))
+            if n == _TOOLS_INVALID:
+                ok[i] = False
+            else:
+                fixed[i] += n
+        where = np.arange(len(lines))
+        if refused:
+            where = np.delete(where, refused)
+        usual = where[ok]
+        # the other lines, checked one by one
+        others = refused if ok.all() else sorted([*refused, *where[~ok].tolist()])
+        slow: list[int] = []
+        slow_fixed: list[int] = []
+        slow_assistant: list[int] = []
+        slow_messages: list[int] = []
+        uncounted = 0
+        for at in others:
+            result = self._other(lines[at], base + at + 1, found)
+            if result is None:
+                continue
+            if result is _INVALID:
+                uncounted += 1
+                continue
+            n, total, tokens = result
+            slow.append(at)
+            slow_fixed.append(total)
+            slow_assistant.append(tokens)
+            slow_messages.append(n)
+        # every counted line's place among the block's examples, in line order
+        if slow:
+            at_lines = np.sort(np.concatenate([usual, slow]))
+            usual_rank = np.searchsorted(at_lines, usual)
+            slow_rank = np.searchsorted(at_lines, slow)
+        else:
+            at_lines = usual
+            usual_rank = np.arange(len(usual))
+            slow_rank = np.zeros(0, dtype=np.int64)
+        examples = len(at_lines)
+        rank = np.full(size, -1, dtype=np.int64)
+        rank[ok] = usual_rank
+        # the texts: every message's content (tool calls as JSON), then the tool messages' call ids
+        ids = np.flatnonzero(codes == _TOOL)
+        if not ok.all():
+            keep = ok[owner]
+            texts = list(itertools.compress(texts, keep.tolist()))
+            text_owner, marks = owner[keep], marks[keep]
+            ids = ids[keep[ids]]
+        else:
+            text_owner = owner
+        if len(ids):
+            texts += [flat[i].tool_call_id for i in ids.tolist()]
+            text_owner = np.concatenate([text_owner, owner[ids]])
+            marks = np.concatenate([marks, np.zeros(len(ids), dtype=bool)])
+        totals = np.empty(examples, dtype=np.int64)
+        totals[usual_rank] = fixed[ok]
+        assistant_fixed = np.zeros(examples, dtype=np.int64)
+        n_messages = np.empty(examples, dtype=np.int64)
+        n_messages[usual_rank] = lengths[ok]
+        if slow:
+            totals[slow_rank] = slow_fixed
+            assistant_fixed[slow_rank] = slow_assistant
+            n_messages[slow_rank] = slow_messages
+        self.tally.add(texts, rank[text_owner], marks, totals, assistant_fixed)
+        # the warnings of the usual lines (each line once, straight onto the category's lines)
+        system = np.bincount(owner[(codes == _SYSTEM) | (codes == _DEVELOPER)], minlength=size) > 0
+        user = np.bincount(owner[codes == _USER], minlength=size) > 0
+        for category, has in (
+            ("missing_system_message", system),
+            ("missing_user_message", user),
+            ("no_trainable_assistant_message", learnt),
+        ):
+            numbers = where[ok & ~has]
+            if len(numbers):
+                found.warnings[category].extend((numbers + base + 1).tolist())
+        return at_lines + base + 1, n_messages, uncounted
+
+    def _other(self, raw: bytes, line: int, found: _Findings) -> Any:
+        """Check a line of no usual shape: None when blank, ``_INVALID`` when it is an example that is not
+        counted (an error), else (messages, tokens, assistant tokens)."""
+        if not raw.strip():
+            found.warn("blank_line", line)
+            return None
+        ex = self.parse(raw)
+        if ex is _INVALID:
+            found.error("invalid_json", line)
+            return _INVALID
+        fast = _fast_chat(ex, self.get, self.miss, self.seen)
+        if fast is None:
+            item = _checked(ex, line, "openai-chat", found)
+            if item is None:
+                return _INVALID
+            counter = self.counter
+            total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
+            total += sum(counter.value_tokens(v) for v in item.extra)
+            return (item.n_messages, total, counter.assistant_tokens(item.assistant))
+        n, total, tokens, system, user, trainable = fast
+        if not system:
+            found.warn("missing_system_message", line)
+        if not user:
+            found.warn("missing_user_message", line)
+        if not trainable:
+            found.warn("no_trainable_assistant_message", line)
+        return (n, total, tokens)
 
     def parts(self, limit: int | None) -> list[_Part]:
         """Each stretch read, in the order they were read, with its totals (once every text is counted)."""
@@ -1134,8 +1185,8 @@ class _ChatReader:
         for found, lines, n_examples, n_messages, counted, first in self.stretches:
             end = first + len(counted)
             if limit is not None:
-                for i in np.flatnonzero(totals[first:end] > limit).tolist():
-                    found.warn("over_token_limit", counted[i])
+                for number in counted[np.flatnonzero(totals[first:end] > limit)].tolist():
+                    found.warn("over_token_limit", number)
             part = _Part(found, lines, n_examples)
             part.n_messages, part.totals, part.assistant = n_messages, totals[first:end], assistant[first:end]
             parts.append(part)
