@@ -242,7 +242,7 @@ def cookbook_validate(path: Path, encoding: Any, limit: int) -> dict[str, Any]:
     }
 
 
-def bench_validation(sample: Path, work: Path, n: int, repeat: int = 3) -> dict[str, Any]:
+def bench_validation(sample: Path, work: Path, n: int, repeat: int = 5) -> dict[str, Any]:
     from agenthone.datasets import get_encoding, model_info, validate_file
 
     path = work / f"chat-{n}.jsonl"
@@ -606,7 +606,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100_000)
     parser.add_argument("--planted", type=int, default=1_000)
     parser.add_argument("--skip-build", action="store_true")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of validation beside the tokenizer floor")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of validation beside the tokenizer floor")
     parser.add_argument("--only-build", action="store_true", help="only the full build (no validation, no dedup)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)

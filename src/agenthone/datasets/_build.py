@@ -259,7 +259,32 @@ def _write_splits(folder: Path, splits: Mapping[str, Sequence[Example]]) -> str:
     return digest.hexdigest()
 
 
+def _release_memory() -> None:
+    """Give the memory freed by a stage back to the system before the next stage takes more.
+
+    Python's own free lists return whole arenas by themselves, but pyarrow's allocator keeps what it freed
+    for reuse and glibc's keeps freed pages inside its heaps: both are asked to let go (where they exist).
+    """
+    import contextlib
+    import ctypes
+    import gc
+    import sys
+
+    gc.collect()
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl): nothing to trim
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _mlflow_frame(examples: Sequence[Mapping[str, Any]], tokens: Mapping[str, int]) -> Any:
+    """The frame MLflow describes a split by (its schema and size: MLflow keeps no rows).
+
+    Its text columns hold the examples' own strings (the last message before the answer, the answer),
+    not copies, so that the examples can be freed before MLflow is called.
+    """
     import pandas as pd
 
     sources = [e["source"] for e in examples]
@@ -270,15 +295,20 @@ def _mlflow_frame(examples: Sequence[Mapping[str, Any]], tokens: Mapping[str, in
         "category": [s.get("category") for s in sources],
         "task_type": [s.get("task_type") for s in sources],
         "tokens": [tokens[e["id"]] for e in examples],
-        "prompt": [
-            "\n".join(m["content"] for m in e["messages"][:-1] if isinstance(m.get("content"), str))[:2000]
-            for e in examples
-        ],
-        "reference": [e["reference"][:2000] for e in examples],
+        "prompt": [_last_text(e["messages"][:-1]) for e in examples],
+        "reference": [e["reference"] for e in examples],
     }
     if not examples:  # no rows: every column of object dtype
         return pd.DataFrame([], columns=list(columns))
-    return pd.DataFrame(columns, columns=list(columns))
+    # object columns: pandas' own string dtype would copy every text into Arrow buffers
+    return pd.DataFrame({k: pd.Series(v, dtype=None if k == "tokens" else object) for k, v in columns.items()})
+
+
+def _last_text(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    for message in reversed(messages):
+        if isinstance(message.get("content"), str):
+            return str(message["content"])
+    return None
 
 
 def _schema_rows(frame: Any) -> Any:
@@ -303,13 +333,8 @@ def _infer_schema(frame: Any) -> Any:
         return None
 
 
-def _log_mlflow(  # noqa: PLR0917
-    settings: Settings,
-    folder: Path,
-    manifest: dict[str, Any],
-    splits: Mapping[str, Sequence[Mapping[str, Any]]],
-    tokens: Mapping[str, int],
-    quality: Any,
+def _log_mlflow(
+    settings: Settings, folder: Path, manifest: dict[str, Any], frames: dict[str, Any], quality: Any
 ) -> str:
     import mlflow
 
@@ -343,7 +368,7 @@ def _log_mlflow(  # noqa: PLR0917
         mlflow.log_metrics(metrics)
         contexts = {"train": "training", "validation": "validation", "test": "test"}
         for split in SPLITS:
-            frame = _mlflow_frame(splits[split], tokens)
+            frame = frames.pop(split)
             with warnings.catch_warnings():  # MLflow's hints about integer columns and source types
                 warnings.simplefilter("ignore", UserWarning)
                 data = mlflow.data.from_pandas(  # type: ignore[attr-defined]
@@ -353,7 +378,7 @@ def _log_mlflow(  # noqa: PLR0917
                 # (every column holds one type; rows with a missing value keep the optional flags)
                 data.__dict__["schema"] = _infer_schema(_schema_rows(frame))
                 mlflow.log_input(data, context=contexts[split])
-            del frame, data  # before the next split's frame is made
+            del frame, data
         mlflow.log_artifact(str(folder / "spec.toml"))
         mlflow.log_artifact(str(folder / "quality.json"))
         if (folder / "removed.jsonl").exists():
@@ -421,6 +446,7 @@ def build_dataset(
             n += counter.value_tokens(e["tools"])
         tokens[e["id"]] = n
     del counter  # its cache of every distinct text: free it before the report and exports need memory
+    _release_memory()
     cap = spec.max_tokens or info.max_tokens_per_example
     token_filtered = 0
     kept = []
@@ -521,14 +547,16 @@ def build_dataset(
             "quality": {"score": quality.score, "readiness": quality.readiness},
             "mlflow_run_id": None,
         }
-        # what the MLflow run needs is the splits, the token counts and the report's numbers: free the rest
+        # what the MLflow run needs is a frame per split and the report's numbers: free the rest
+        frames = {split: _mlflow_frame(splits[split], tokens) for split in SPLITS} if log_to_mlflow else {}
         quality.examples = quality.examples.head(0)
-        del examples, removed, infos, groups, split_groups, split_of, edit_info
+        del examples, removed, infos, groups, split_groups, split_of, edit_info, splits, tokens
+        _release_memory()
         final = _claim_version(root, work, manifest)
         work = final
         if log_to_mlflow:
             say("recording the build in MLflow")
-            _log_mlflow(settings, final, manifest, splits, tokens, quality)
+            _log_mlflow(settings, final, manifest, frames, quality)
         else:
             (final / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     except BaseException:

@@ -245,27 +245,23 @@ def compute_quality(
 
     edit_info = edit_info or {}
     cluster_rank = {eid: i for i, members in enumerate(near_clusters) for eid in members}
-    rows = []
-    for e in examples:
-        src = e["source"]
-        info = edit_info.get(e["id"], {})
-        rows.append(
-            {
-                "id": e["id"],
-                "split": split_of[e["id"]],
-                "kind": src["kind"],
-                "agent_name": src.get("agent_name"),
-                "category": src.get("category"),
-                "task_type": src.get("task_type"),
-                "tokens": tokens[e["id"]],
-                "turns": len(e["messages"]),
-                "edit_distance": info.get("edit_distance"),
-                "accepted": info.get("accepted"),
-                "near_cluster": cluster_rank.get(e["id"]),
-            }
-        )
-    df = pd.DataFrame(
-        rows,
+    sources = [e["source"] for e in examples]
+    infos = [edit_info.get(e["id"], {}) for e in examples]
+    ids = [e["id"] for e in examples]
+    df = pd.DataFrame(  # built column by column: no dict per row
+        {
+            "id": ids,
+            "split": [split_of[i] for i in ids],
+            "kind": [src["kind"] for src in sources],
+            "agent_name": [src.get("agent_name") for src in sources],
+            "category": [src.get("category") for src in sources],
+            "task_type": [src.get("task_type") for src in sources],
+            "tokens": [tokens[i] for i in ids],
+            "turns": [len(e["messages"]) for e in examples],
+            "edit_distance": [info.get("edit_distance") for info in infos],
+            "accepted": [info.get("accepted") for info in infos],
+            "near_cluster": [cluster_rank.get(i) for i in ids],
+        },
         columns=[
             "id",
             "split",
@@ -280,6 +276,7 @@ def compute_quality(
             "near_cluster",
         ],
     )
+    del sources, infos, ids
     n = len(df)
     rng = random.Random(seed)
     sample_idx = sorted(rng.sample(range(n), SAMPLE)) if n > SAMPLE else list(range(n))

@@ -932,7 +932,7 @@ _TOOLS = operator.attrgetter("tools")
 _TOOL_CALLS = operator.attrgetter("tool_calls")
 _WEIGHT = operator.attrgetter("weight")
 _SYSTEM, _DEVELOPER, _USER, _ASSISTANT, _TOOL = range(5)
-"""Codes of the plain message types (see :class:`_ChatTypes`)."""
+"""Codes of the message types of the usual shapes (see :class:`_ChatTypes`)."""
 
 
 def _items(values: list[Any], at: Any) -> Sequence[Any]:
