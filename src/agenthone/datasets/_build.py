@@ -304,11 +304,11 @@ def _mlflow_frame(examples: Sequence[Mapping[str, Any]], tokens: Mapping[str, in
     return pd.DataFrame({k: pd.Series(v, dtype=None if k == "tokens" else object) for k, v in columns.items()})
 
 
-def _last_text(messages: Sequence[Mapping[str, Any]]) -> str | None:
+def _last_text(messages: Sequence[Mapping[str, Any]]) -> str:
     for message in reversed(messages):
         if isinstance(message.get("content"), str):
             return str(message["content"])
-    return None
+    return ""
 
 
 def _schema_rows(frame: Any) -> Any:
