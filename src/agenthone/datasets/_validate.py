@@ -874,8 +874,8 @@ class _ChatTally:
         Each distinct text is counted once: texts are told apart by their hashes in numpy (sorting a few
         hundred thousand numbers costs less than as many dictionary entries), and the texts that repeat
         are remembered for the next batches (up to :data:`_REMEMBERED`). A text that many lines share is
-        so counted once, while the many texts seen once are not kept: looking them up costs more than
-        counting again the few that repeat far apart.
+        so counted once, while the many texts seen once are not kept (the memory they hold would grow with
+        the file): the few that repeat far apart are counted again.
         """
         import numpy as np
 
