@@ -1155,23 +1155,9 @@ class _ChatReader:
         if ex is _INVALID:
             found.error("invalid_json", line)
             return _INVALID
-        fast = _fast_chat(ex, self.get, self.miss, self.seen)
-        if fast is None:
-            item = _checked(ex, line, "openai-chat", found)
-            if item is None:
-                return _INVALID
-            counter = self.counter
-            total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
-            total += sum(counter.value_tokens(v) for v in item.extra)
-            return (item.n_messages, total, counter.assistant_tokens(item.assistant))
-        n, total, tokens, system, user, trainable = fast
-        if not system:
-            found.warn("missing_system_message", line)
-        if not user:
-            found.warn("missing_user_message", line)
-        if not trainable:
-            found.warn("no_trainable_assistant_message", line)
-        return (n, total, tokens)
+        lookups = (self.get, self.miss, self.seen)
+        counted = _example_tokens(ex, line, "openai-chat", counter=self.counter, lookups=lookups, found=found)
+        return _INVALID if counted is None else counted
 
     def parts(self, limit: int | None) -> list[_Part]:
         """Each stretch read, in the order they were read, with its totals (once every text is counted)."""
@@ -1191,6 +1177,35 @@ class _ChatReader:
             part.n_messages, part.totals, part.assistant = n_messages, totals[first:end], assistant[first:end]
             parts.append(part)
         return parts
+
+
+def _example_tokens(
+    ex: Any,
+    line: int,
+    format: str,  # noqa: A002
+    *,
+    counter: TokenCounter,
+    lookups: tuple[Callable[[str], int | None], Callable[[str], int], dict[bytes, int]],
+    found: _Findings,
+) -> tuple[int, int, int] | None:
+    """Check one parsed example (its findings recorded) and count it: (messages, tokens, assistant tokens), or
+    None when it is not counted. ``lookups`` are the counter's ``(get, miss)`` and the tools lists seen."""
+    fast = _fast_chat(ex, *lookups) if format == "openai-chat" else None
+    if fast is None:
+        item = _checked(ex, line, format, found)
+        if item is None:
+            return None
+        total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
+        total += sum(counter.value_tokens(v) for v in item.extra)
+        return item.n_messages, total, counter.assistant_tokens(item.assistant)
+    n, total, tokens, system, user, trainable = fast
+    if not system:
+        found.warn("missing_system_message", line)
+    if not user:
+        found.warn("missing_user_message", line)
+    if not trainable:
+        found.warn("no_trainable_assistant_message", line)
+    return n, total, tokens
 
 
 def _tally(
@@ -1213,8 +1228,7 @@ def _tally(
     counted: list[int] = []
     n_examples = last = 0
     get, miss = counter.lookups()
-    seen: dict[bytes, int] = {}
-    chat = format == "openai-chat"
+    lookups: tuple[Callable[[str], int | None], Callable[[str], int], dict[bytes, int]] = (get, miss, {})
     parse = _json_loads()
     for line, ex in examples:
         last = line
@@ -1230,26 +1244,13 @@ def _tally(
         if ex is _INVALID:
             found.error("invalid_json", line)
             continue
-        fast = _fast_chat(ex, get, miss, seen) if chat else None
-        if fast is not None:
-            n, total, tokens, system, user, trainable = fast
-            n_messages.append(n)
-            assistant.append(tokens)
-            if not system:
-                found.warn("missing_system_message", line)
-            if not user:
-                found.warn("missing_user_message", line)
-            if not trainable:
-                found.warn("no_trainable_assistant_message", line)
-        else:
-            item = _checked(ex, line, format, found)
-            if item is None:
-                continue
-            total = sum(counter.message_tokens(part) for part in item.parts) + item.adjust
-            total += sum(counter.value_tokens(v) for v in item.extra)
-            n_messages.append(item.n_messages)
-            assistant.append(counter.assistant_tokens(item.assistant))
+        result = _example_tokens(ex, line, format, counter=counter, lookups=lookups, found=found)
+        if result is None:
+            continue
+        n, total, tokens = result
+        n_messages.append(n)
         totals.append(total)
+        assistant.append(tokens)
         counted.append(line)
     if limit is not None:
         for line, total in zip(counted, totals, strict=True):
