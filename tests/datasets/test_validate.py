@@ -370,7 +370,9 @@ _MESSAGES = st.sampled_from(
         {"role": "assistant", "content": None, "tool_calls": [_CALL], "weight": 0},
         {"role": "assistant", "content": "Checking.", "tool_calls": [_CALL]},
         {"role": "assistant", "content": None, "tool_calls": [{"type": "function"}]},
-        {"role": "assistant", "content": None, "tool_calls": [{**_CALL, "extra": 1.5}]},
+        {"role": "assistant", "content": None, "tool_calls": [{**_CALL, "extra": 1.5, "small": 1e-05, "big": 1e22}]},
+        {"role": "assistant", "content": None, "tool_calls": [{**_CALL, "extra": [10**25, True, None, {"k": -3}]}]},
+        {"role": "assistant", "tool_calls": [{**_CALL, "function": {"name": 'é\u2028"\\', "arguments": "\t1e-05"}}]},
         {"role": "user", "content": None, "tool_calls": [_CALL]},
         {"role": "tool", "tool_call_id": "call_1", "content": '{"ok": true}'},
         {"role": "tool", "content": '{"ok": true}'},
@@ -498,3 +500,34 @@ def test_json_that_msgspec_refuses_is_read_as_json_reads_it(tmp_path: Path) -> N
             total += len(enc.encode_ordinary(json.dumps(example["tools"], ensure_ascii=False, separators=(",", ":"))))
         expected.append(total)
     assert report.example_tokens == expected
+
+
+def test_tool_calls_are_counted_as_their_compact_json(tmp_path: Path) -> None:
+    """Whatever values tool calls hold (floats written two ways, big integers, escapes), they are counted as
+    ``json.dumps`` writes them compactly, as the cookbook counts any value that is not text."""
+    import tiktoken
+
+    from agenthone.datasets import _validate
+
+    odd = [
+        {**_CALL, "extra": 1e22, "small": 1.5e-07, "half": 0.5},
+        {**_CALL, "big": 10**25, "flags": [True, None, -3]},
+        {**_CALL, "function": {"name": 'é\u2028"\\', "arguments": '{"q": "\\u00e9\\n"}'}},
+    ]
+    examples = [{"messages": [USER, {"role": "assistant", "content": None, "tool_calls": [call]}]} for call in odd]
+    path = write_jsonl(tmp_path / "calls.jsonl", examples)
+    enc = tiktoken.get_encoding("o200k_base")
+    user_tokens = 3 + len(enc.encode_ordinary("user")) + len(enc.encode_ordinary(USER["content"]))
+    expected = [
+        3 + user_tokens + 3 + len(enc.encode_ordinary("assistant"))
+        + len(enc.encode_ordinary(json.dumps([call], ensure_ascii=False, separators=(",", ":"))))
+        for call in odd
+    ]  # fmt: skip
+    report = validate_file(path, model="gpt-4o-mini")
+    assert report.example_tokens == expected and not report.errors
+    original = _validate._typed_chat_decoder
+    _validate._typed_chat_decoder = lambda: None  # type: ignore[assignment]
+    try:
+        assert validate_file(path, model="gpt-4o-mini").example_tokens == expected
+    finally:
+        _validate._typed_chat_decoder = original

@@ -935,6 +935,10 @@ _SYSTEM, _DEVELOPER, _USER, _ASSISTANT, _TOOL = range(5)
 """Codes of the message types of the usual shapes (see :class:`_ChatTypes`)."""
 
 
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"a float: {text}")
+
+
 def _items(values: list[Any], at: Any) -> Sequence[Any]:
     """``[values[i] for i in at]``, in C."""
     if len(at) > 1:
@@ -955,6 +959,7 @@ class _ChatReader:
     """
 
     def __init__(self, types: _ChatTypes, counter: TokenCounter) -> None:
+        import msgspec
         import numpy as np
 
         self.types = types
@@ -970,6 +975,8 @@ class _ChatReader:
             self.own[code] = 3 + (get(role) or miss(role))
         self.seen: dict[bytes, int] = {}
         self.tools_seen: dict[bytes, int] = {}
+        self.no_floats = msgspec.json.Decoder(float_hook=_refuse_float).decode
+        self.encode = msgspec.json.encode
         self.tally = _ChatTally(counter)
         self.stretches: list[tuple[_Findings, int, int, Any, Any, int]] = []
         """Each stretch read: findings, lines, examples, their messages, the counted lines, the first's index."""
@@ -1012,6 +1019,16 @@ class _ChatReader:
         lines_counted = np.concatenate(counted) if counted else np.zeros(0, dtype=np.int64)
         messages = np.concatenate(n_messages) if n_messages else np.zeros(0, dtype=np.int64)
         self.stretches.append((found, line, len(lines_counted) + uncounted, messages, lines_counted, first))
+
+    def _tool_calls(self, raw: bytes) -> tuple[Any, str | None]:
+        """Tool calls read from their raw JSON, and their compact JSON text when msgspec writes it as
+        :data:`_JSON_TEXT` does: when they hold no number with a fraction or an exponent (strings,
+        integers, booleans and null are written alike; floats are not), else None."""
+        try:
+            value = self.no_floats(raw)
+        except (ValueError, RecursionError):
+            return self.parse(raw), None
+        return value, self.encode(value).decode()
 
     def _tools(self, raw: bytes) -> int:
         """Tokens of a raw ``tools`` list (``_TOOLS_INVALID`` when it is not a valid one): once per text."""
@@ -1058,9 +1075,9 @@ class _ChatReader:
         calling = np.flatnonzero(~has_text & has_calls & ~weighted)
         for i in calling.tolist():
             at = said[i]
-            value = self.parse(bytes(calls[i]))
+            value, text = self._tool_calls(bytes(calls[i]))
             if _valid_tool_calls(value):
-                texts[at] = _JSON_TEXT(value)  # counted, but not as assistant tokens
+                texts[at] = _JSON_TEXT(value) if text is None else text  # counted, but not as assistant tokens
             else:
                 ok[owner[at]] = False
         marks[said[calling]] = False
