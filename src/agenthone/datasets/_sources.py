@@ -7,12 +7,11 @@ groups that must not be split apart, quality measures) that the build drops befo
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from agenthone.datasets._example import CandidateInfo, Example, ExampleSource
@@ -71,17 +70,12 @@ def _prompt_messages(value: str | None) -> list[dict[str, Any]]:
     return [{"role": "user", "content": value}] if value else []
 
 
-_BATCH = 8192
-"""Rows fetched at once: the raw rows of a batch are gone before the next is read (a bounded peak)."""
-
-
-def _query(store: Store, sql: str, params: list[Any]) -> Iterator[list[dict[str, Any]]]:
-    """Rows as dicts of plain Python values (NULL stays None), a batch at a time."""
+def _query(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NULL stays None)."""
     with store.locked() as con:
         cursor = con.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
-        while batch := cursor.fetchmany(_BATCH):
-            yield [dict(zip(columns, row, strict=True)) for row in batch]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _squash(text: str | None) -> str:
@@ -136,13 +130,6 @@ def _edits(store: Store, spec: DatasetSpec) -> list[Candidate]:
         ORDER BY e.id""",
         params,
     )
-    out: list[Candidate] = []
-    for batch in rows:
-        out += _edit_candidates(batch, spec)
-    return out
-
-
-def _edit_candidates(rows: list[dict[str, Any]], spec: DatasetSpec) -> list[Candidate]:
     distances = normalized_edit_distances((r["ai_output"], r["final_output"]) for r in rows)
     out: list[Candidate] = []
     for row, distance in zip(rows, distances, strict=True):
@@ -204,7 +191,7 @@ def _conversations(store: Store, spec: DatasetSpec) -> list[Candidate]:
         params,
     )
     out: list[Candidate] = []
-    for row in itertools.chain.from_iterable(rows):
+    for row in rows:
         messages = [_clean_message(m) for m in json.loads(row["messages"]) if isinstance(m, dict)]
         # the example ends at the last assistant message that says something
         last = max(
@@ -250,7 +237,7 @@ def _runs(store: Store, spec: DatasetSpec) -> list[Candidate]:
         params,
     )
     out: list[Candidate] = []
-    for row in itertools.chain.from_iterable(rows):
+    for row in rows:
         prompt = _prompt_messages(_text(row["input"]))
         output = _text(row["output"])
         if not output or not prompt:
