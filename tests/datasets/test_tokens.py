@@ -154,3 +154,6 @@ def test_fast_counter_is_exact_on_awkward_text(name: str) -> None:
     assert [count(t) for t in awkward] == [len(encode(t)) for t in awkward]
     assert COUNTERS[name].count_all(awkward) == [len(encode(t)) for t in awkward]
     assert COUNTERS[name].count_all(awkward[:4]) == [len(encode(t)) for t in awkward[:4]]
+    # counted longest first, answered in the order asked (ties and repeats included)
+    mixed = [*awkward[::-1], "ab", "cd", *awkward, "ab"]
+    assert COUNTERS[name].count_all(mixed) == [len(encode(t)) for t in mixed]

