@@ -6,6 +6,11 @@
    both find exactly the same errors, warnings, distributions, over-limit lines, epochs and billed tokens.
    Beside it, in turns (``--repeat`` rounds, each side keeping its best time), the tokenizer floor: every
    distinct text of the file token-counted once by the fastest exact way at hand on all cores.
+   Then the same comparison on chat files of other shapes made from the public data beside the project
+   (``--data``, skipped when it is not there): long texts (DeFacto articles and their summaries), tool
+   calling (BFCL questions with their tools, calls and results) and very short texts. The target is on the
+   first file; these show how the distance to the floor depends on the shape (reading and decoding every
+   line is work the floor does not do).
 2. Near-duplicate detection on 100,000 texts with 1,000 planted near duplicates: ``find_near_duplicates``
    beside datasketch's ``MinHash.bulk`` + ``MinHashLSH`` at the same threshold (0.8) and num_perm (128), on
    the same word 5-gram shingles: texts/s, the ratio, and recall/precision on the planted pairs.
@@ -16,6 +21,7 @@
 Usage::
 
     python benchmarks/datasets.py [--work DIR] [--skip-build | --only-build] [--examples N] [--repeat N]
+                                  [--data ../shared/data | --no-shapes]
 
 Progress goes to stderr; the last line of stdout is one JSON object with every figure.
 """
@@ -398,6 +404,107 @@ def tokenizer_floor(texts: list[str], encoding_name: str) -> dict[str, Any]:
     }
 
 
+def shape_examples(data: Path, shape: str, n: int) -> list[dict[str, Any]]:
+    """``n`` chat examples of one shape from the public data (each text made distinct by its number)."""
+    rng = random.Random(3)
+    if shape == "long texts":
+        records = [
+            json.loads(line) for name in ("train", "val") for line in (data / "defacto" / f"{name}.jsonl").open()
+        ]
+        return [
+            {
+                "messages": [
+                    {"role": "system", "content": "Summarise the article in one sentence."},
+                    {"role": "user", "content": f"{r['article']} [{i}]"},
+                    {"role": "assistant", "content": f"{r['candidate']} ({i})"},
+                ]
+            }
+            for i, r in ((i, records[i % len(records)]) for i in range(n))
+        ]
+    if shape == "tool calling":
+        bfcl = data / "bfcl"
+        questions = [
+            json.loads(line)
+            for name in ("multiple", "simple_python")
+            for line in (bfcl / f"BFCL_v4_{name}.json").open()
+        ]
+        answers = {}
+        for name in ("multiple", "simple_python"):
+            for line in (bfcl / f"possible_answer_BFCL_v4_{name}.json").open():
+                answer = json.loads(line)
+                answers[answer["id"]] = answer["ground_truth"]
+        out = []
+        for i in range(n):
+            q = questions[i % len(questions)]
+            tools = [
+                {"type": "function", "function": {**fn, "parameters": {**fn["parameters"], "type": "object"}}}
+                for fn in q["function"]
+            ]
+            calls = [
+                {
+                    "id": f"call_{i}_{j}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps({k: v[0] for k, v in args.items()})},
+                }
+                for j, (name, args) in enumerate(next(iter(call.items())) for call in answers[q["id"]])
+            ]
+            messages = [
+                {"role": "user", "content": f"{q['question'][0][0]['content']} ({i})"},
+                {"role": "assistant", "content": None, "tool_calls": calls},
+                *({"role": "tool", "tool_call_id": c["id"], "content": json.dumps({"result": i})} for c in calls),
+                {"role": "assistant", "content": f"Done: result {i}."},
+            ]
+            out.append({"messages": messages, "tools": tools})
+        return out
+    words = ["yes", "no", "ok", "refund", "order", "shipped", "cancel", "thanks", "hello", "help", "where", "when"]
+    return [
+        {
+            "messages": [
+                {"role": "user", "content": f"{rng.choice(words)} {i}"},
+                {"role": "assistant", "content": f"{rng.choice(words)} {rng.choice(words)} {i % 997}"},
+            ]
+        }
+        for i in range(n)
+    ]
+
+
+SHAPES = {"long texts": 30_000, "tool calling": 100_000, "very short texts": 300_000}
+"""Examples of each shape: files of 30 to 140 MB."""
+
+
+def bench_shapes(data: Path, work: Path, repeat: int) -> dict[str, Any]:
+    """Validation beside the tokenizer floor on chat files of other shapes (see the module's docstring)."""
+    from agenthone.datasets import model_info, validate_file
+
+    info = model_info("gpt-4o-mini")
+    figures: dict[str, Any] = {}
+    for shape, n in SHAPES.items():
+        path = work / f"chat-{shape.replace(' ', '-')}-{n}.jsonl"
+        if not path.exists():
+            log(f"writing {n:,} chat examples: {shape}")
+            path.write_text("".join(json.dumps(e) + "\n" for e in shape_examples(data, shape, n)), encoding="utf-8")
+        texts = distinct_texts(path)
+        ours: list[float] = []
+        floors: list[float] = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            report = validate_file(path, model="gpt-4o-mini")
+            ours.append(time.perf_counter() - started)
+            floors.append(tokenizer_floor(texts, info.encoding)["seconds"])
+        assert report.ok, report.errors
+        figures[shape] = {
+            "examples": n,
+            "file_mb": round(path.stat().st_size / 1e6, 1),
+            "distinct_texts": len(texts),
+            "ours_seconds": round(min(ours), 2),
+            "floor_seconds": round(min(floors), 2),
+            "ratio_to_floor": round(min(ours) / min(floors), 2),
+            "ratio_to_floor_rounds": [round(o / f, 2) for o, f in zip(ours, floors, strict=True)],
+        }
+        log(f"  {shape}: {figures[shape]['ratio_to_floor']}x the floor ({min(ours):.2f} s, floor {min(floors):.2f} s)")
+    return figures
+
+
 # -- 2. near duplicates --------------------------------------------------------------------------
 
 _WORD = re.compile(r"\w+")
@@ -608,6 +715,13 @@ def main() -> None:
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="rounds of validation beside the tokenizer floor")
     parser.add_argument("--only-build", action="store_true", help="only the full build (no validation, no dedup)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(__file__).resolve().parents[1].parent / "shared" / "data",
+        help="the public data, for validation on files of other shapes",
+    )
+    parser.add_argument("--no-shapes", action="store_true", help="no validation on files of other shapes")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(args.work / "tiktoken"))
@@ -615,6 +729,12 @@ def main() -> None:
     figures: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     if not args.only_build:
         figures["validation"] = bench_validation(sample, args.work, args.examples, args.repeat)
+        if args.no_shapes:
+            pass
+        elif (args.data / "bfcl").is_dir() and (args.data / "defacto").is_dir():
+            figures["validation_shapes"] = bench_shapes(args.data, args.work, args.repeat)
+        else:
+            log(f"validation on other shapes skipped: no public data in {args.data}")
         figures["near_duplicates"] = bench_near_duplicates(sample, args.examples, args.planted)
     if not args.skip_build:
         figures["build"] = bench_build(sample, args.work)
@@ -635,6 +755,8 @@ def summary(figures: dict[str, Any]) -> list[dict[str, Any]]:
         {"figure": "near-duplicate recall - datasketch's", "value": round(nd["ours_recall"] - nd["datasketch_recall"],
          3), "op": ">=", "target": 0.0, "unit": ""},
     ]  # fmt: skip
+    for shape, figure in figures.get("validation_shapes", {}).items():  # context: the target is on the sample
+        out.append({"figure": f"validation / tokenizer floor, {shape}", "value": figure["ratio_to_floor"], "unit": "x"})
     out.extend(build_summary(figures))
     return out
 
