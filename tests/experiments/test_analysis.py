@@ -122,7 +122,8 @@ def test_a_thousand_assignments_are_cheap(wb: Any) -> None:
     wb.experiments.flush()
     seconds = time.perf_counter() - start
     assert len(wb.experiments.exposures("ab")) == 1000
-    assert seconds < 2.0, f"1,000 assignments took {seconds:.2f} s"
+    # about 0.4 s here; a write per call would take tens of seconds (the speed itself is benchmarked)
+    assert seconds < 6.0, f"1,000 assignments took {seconds:.2f} s"
 
 
 def test_a_stopped_experiment_serves_its_control_and_records_nothing(wb: Any) -> None:
